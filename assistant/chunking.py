@@ -69,5 +69,23 @@ def chunk_unit(unit: Unit, order: int, budget: int) -> list[Chunk]:
     ]
 
 
+def title_chunk(unit: Unit, order: int) -> Chunk | None:
+    """An article's title ("Irrelevance of official capacity") as a search entry of its own, leading
+    to the article's first unit: questions often paraphrase the title, which the embedder matches
+    better alone than diluted in a long provision."""
+    if " — " not in unit.heading:
+        return None
+    title = unit.heading.split(" — ", 1)[1]
+    return Chunk(id=f"{unit.doc}:{unit.unit}:title", doc=unit.doc, unit=unit.unit, heading=unit.heading,
+                 page=unit.page, text=title, order=order, kind="title")
+
+
 def chunk_units(units: list[Unit], budget: int) -> list[Chunk]:
-    return [chunk for order, unit in enumerate(units) for chunk in chunk_unit(unit, order, budget)]
+    chunks: list[Chunk] = []
+    previous_heading = None
+    for order, unit in enumerate(units):
+        if unit.heading != previous_heading and (title := title_chunk(unit, order)):
+            chunks.append(title)
+        previous_heading = unit.heading
+        chunks.extend(chunk_unit(unit, order, budget))
+    return chunks

@@ -43,6 +43,14 @@ class Settings(BaseSettings):
     top_k: int = Field(default=5, ge=1, le=50, description="Passages an answer may cite.")
     candidates: int = Field(default=40, ge=5, description="Candidates per retriever before fusion.")
     rrf_k: int = Field(default=60, description="Reciprocal rank fusion constant.")
+    fusion: str = Field(default="convex", pattern="^(rrf|convex)$", description="How dense and BM25 rankings are combined.")
+    dense_weight: float = Field(default=1.0, ge=0, description="Weight of the dense ranking in the fusion.")
+    lexical_weight: float = Field(default=1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
+    keep_best_per_retriever: int = Field(default=1, ge=0, description="Top units of each retriever kept in the top k.")
+    link_elements: int = Field(default=1, ge=0, description="For the first N Elements crimes retrieved, put the Statute provision defining the crime before them.")
+    group_same_crime: bool = Field(default=True, description="Count one crime's Elements in different contexts as siblings.")
+    per_parent: int = Field(default=2, ge=1, description="Sibling provisions (same parent) among the top k.")
+    synonyms: Path = Field(default=Path("corpus/synonyms.toml"), description="Practitioners' words → legal terms.")
     decline_threshold: float = Field(
         default=0.44,
         description="Minimum best dense cosine for an answer; below it the assistant declines. "

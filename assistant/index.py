@@ -27,7 +27,7 @@ from assistant.chunking import chunk_units
 from assistant.config import Settings
 from assistant.corpus.manifest import load_manifest
 from assistant.corpus.structure import parse_document
-from assistant.corpus.sync import document_status
+from assistant.corpus.sync import document_status, sha256_of
 from assistant.embedding import load_embedder
 from assistant.errors import IndexCorruptError, IndexMissingError, IndexStaleError, UnreadableDocumentError
 from assistant.lexical import LexicalIndex
@@ -58,7 +58,7 @@ def _versions() -> dict[str, str]:
 def expected_fingerprint(settings: Settings, sources: list[Source]) -> dict:
     """What an up-to-date index must have been built from."""
     status = document_status(sources, settings.documents_path)
-    documents = {r.source.id: r.source.sha256 or "unverified" for r in status if r.available}
+    documents = {r.source.id: sha256_of(settings.documents_path / r.source.file) for r in status if r.available}
     return {
         "format": FORMAT_VERSION,
         "documents": documents,
@@ -293,6 +293,7 @@ class IndexStore:
     chunks: list[Chunk]
     collection: object
     lexical: LexicalIndex
+    vectors: np.ndarray  # chunk vectors in chunk order, for re-scoring candidates
 
     def unit(self, doc: str, locator: str) -> Unit | None:
         return self._by_key.get((doc, locator))
@@ -314,8 +315,10 @@ def open_index(settings: Settings, *, allow_stale: bool = False) -> IndexStore:
         units = [Unit(**row) for row in _read_jsonl(store / "units.jsonl")]
         chunks = [Chunk(**row) for row in _read_jsonl(store / "chunks.jsonl")]
         lexical = LexicalIndex.load(store / "bm25")
+        with np.load(store / "embeddings.npz") as saved:
+            vectors = saved["vectors"]
         collection = chroma_client(store / "chroma").get_collection(COLLECTION)
-        if collection.count() != len(chunks):
+        if collection.count() != len(chunks) or len(vectors) != len(chunks):
             raise ValueError(f"vector store holds {collection.count()} chunks, expected {len(chunks)}")
     except Exception as exc:  # any damage to the folder ends here, with one clear message
         raise IndexCorruptError(f"index in {store} is damaged ({exc}): {build_hint}") from exc
@@ -324,4 +327,5 @@ def open_index(settings: Settings, *, allow_stale: bool = False) -> IndexStore:
         reasons = stale_reasons(manifest, expected_fingerprint(settings, sources))
         if reasons:
             raise IndexStaleError(f"index is out of date ({'; '.join(reasons)}): run `assistant index build`")
-    return IndexStore(path=store, manifest=manifest, units=units, chunks=chunks, collection=collection, lexical=lexical)
+    return IndexStore(path=store, manifest=manifest, units=units, chunks=chunks, collection=collection,
+                      lexical=lexical, vectors=vectors)

@@ -57,10 +57,13 @@ class Chunk(BaseModel):
     page: int | None
     text: str = Field(description="The piece of the unit's text this chunk holds.")
     order: int = Field(description="Position of the unit in its document.")
+    kind: str = Field(default="text", description="'text', or 'title': an article's title, leading to its first unit.")
 
     def embedding_text(self, context: str) -> str:
         """Title words of the heading, the chapeau, then the text (locators are matched exactly
         elsewhere, so they are left out to spend the embedder's 256-token window on words)."""
+        if self.kind == "title":
+            return self.text
         parts = [self.heading.split(" — ", 1)[1]] if " — " in self.heading else []
         if context:
             parts.append(context)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -19,10 +21,11 @@ ARTICLE_REF = re.compile(
 RULE_REF = re.compile(
     r"\brules?\s*(\d+)(\s*(?:bis|ter|quater)\b)?((?:\s*\(\s*[0-9a-z]{1,6}\s*\))*)", re.IGNORECASE
 )
+COMMON_ARTICLE_3 = re.compile(r"common article 3\b", re.I)
 INSTRUMENT_HINTS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\belements?\b", re.I), "elements-of-crimes"),
     (re.compile(r"\b(rome statute|the statute)\b", re.I), "rome-statute"),
-    (re.compile(r"\b(rules of procedure|RPE)\b", re.I), "rules-of-procedure-and-evidence"),
+    (re.compile(r"\b(rules of procedure|RPE|(ICC|the Court's) Rules)\b", re.I), "rules-of-procedure-and-evidence"),
     (re.compile(r"\b(geneva convention (iv|4)|fourth geneva convention|GC ?IV)\b", re.I), "geneva-convention-iv"),
     (re.compile(r"\b(geneva convention (iii|3)|third geneva convention|GC ?III)\b", re.I), "geneva-convention-iii"),
     (re.compile(r"\b(geneva convention (ii|2)|second geneva convention|GC ?II)\b(?! ?I)", re.I), "geneva-convention-ii"),
@@ -30,7 +33,37 @@ INSTRUMENT_HINTS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b((additional )?protocol (ii|2)|AP ?II)\b", re.I), "additional-protocol-ii"),
     (re.compile(r"\b((additional )?protocol (i|1)|AP ?I)\b(?! ?I)", re.I), "additional-protocol-i"),
     (re.compile(r"\bgenocide convention\b", re.I), "genocide-convention"),
+    (re.compile(r"\b(WIGJ|Women's Initiatives)", re.I), "wigj-focus-areas"),
 ]
+
+
+def article_of(locator: str) -> str:
+    """`art. 7(2)(f)` → `art. 7`; `rule 70(c)` → `rule 70`; `art. 7(1)(g)-1` → `art. 7`."""
+    match = re.match(r"^((?:annex [IVX]+, )?(?:art\.|rule) [0-9IVX]+(?: bis| ter| quater)?)", locator)
+    return match.group(1) if match else locator.split(",")[0]
+
+
+def parent_of(locator: str) -> str:
+    """The provision whose sub-paragraphs are siblings: `rule 70(c)` → `rule 70`,
+    `art. 8(2)(e)(vi)-1` → `art. 8(2)(e)(vi)`, `Gender apartheid, para. 2` → `Gender apartheid`."""
+    if re.search(r"-\d+$", locator):
+        return re.sub(r"-\d+$", "", locator)
+    if ", para. " in locator:
+        return locator.rsplit(", para. ", 1)[0]
+    return re.sub(r"\([0-9a-z]+\)$", "", locator)
+
+
+def load_synonyms(path: Path) -> dict[str, list[str]]:
+    if not path.is_file():
+        return {}
+    return {key.lower(): values for key, values in tomllib.loads(path.read_text(encoding="utf-8"))["terms"].items()}
+
+
+def expand_query(question: str, synonyms: dict[str, list[str]]) -> str:
+    """The question plus the instruments' words for the practitioners' words it uses."""
+    lowered = question.lower()
+    extra = [w for key, words in synonyms.items() if re.search(rf"\b{re.escape(key)}\b", lowered) for w in words]
+    return question if not extra else f"{question} {' '.join(extra)}"
 
 
 @dataclass(frozen=True)
@@ -56,7 +89,11 @@ def named_references(question: str, available: set[str]) -> list[Reference]:
     """Provisions the question names, e.g. "article 7(2)(f)", "rule 70", "art. 8(2)(b)(xxii)"."""
     hinted = [doc for pattern, doc in INSTRUMENT_HINTS if pattern.search(question) and doc in available]
     refs: list[Reference] = []
+    if COMMON_ARTICLE_3.search(question):  # identical in the four Conventions; cite the civilians' one
+        refs.append(Reference("geneva-convention-iv", "art. 3"))
     for match in ARTICLE_REF.finditer(question):
+        if COMMON_ARTICLE_3.match(question, max(0, match.start() - 7)):
+            continue
         number = match.group(1)
         is_roman = not number.isdigit()
         if is_roman and number != number.upper():
@@ -76,6 +113,21 @@ def named_references(question: str, available: set[str]) -> list[Reference]:
         bis = f" {match.group(2).strip().lower()}" if match.group(2) else ""
         refs.append(Reference("rules-of-procedure-and-evidence", f"rule {match.group(1)}{bis}{_locator_suffix(match.group(3) or '')}"))
     return [ref for ref in dict.fromkeys(refs) if ref.doc in available]
+
+
+def _merge(ranking: list[tuple[int, float]], inside: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """Interleave a ranking over all documents with one inside the named instrument."""
+    merged: list[tuple[int, float]] = []
+    seen: set[int] = set()
+    for pair in (p for pairs in zip(inside, ranking) for p in pairs):
+        if pair[0] not in seen:
+            seen.add(pair[0])
+            merged.append(pair)
+    for pair in inside[len(ranking):] + ranking[len(inside):]:
+        if pair[0] not in seen:
+            seen.add(pair[0])
+            merged.append(pair)
+    return merged
 
 
 @dataclass
@@ -98,7 +150,9 @@ class Retriever:
         self.sources = {s.id: s for s in sources}
         self.unit_position = {(u.doc, u.unit): i for i, u in enumerate(store.units)}
         self.chunk_docs = np.array([c.doc for c in store.chunks])
+        self.text_chunks = np.array([c.kind == "text" for c in store.chunks])  # titles are for the embedder
         self.indexed_docs = set(self.chunk_docs.tolist())
+        self.synonyms = load_synonyms(settings.resolve(settings.synonyms))
 
     def _dense(self, query_vector: np.ndarray, docs: list[str] | None, n: int) -> list[tuple[int, float]]:
         where = None
@@ -112,7 +166,7 @@ class Retriever:
                 for meta, distance in zip(result["metadatas"][0], result["distances"][0])]
 
     def _lexical(self, question: str, docs: list[str] | None, n: int) -> list[tuple[int, float]]:
-        allowed = np.isin(self.chunk_docs, docs) if docs else None
+        allowed = self.text_chunks & np.isin(self.chunk_docs, docs) if docs else self.text_chunks
         return self.store.lexical.search(question, n, allowed)
 
     def retrieve(self, question: str, *, docs: list[str] | None = None, k: int | None = None) -> "Retrieval":
@@ -120,36 +174,125 @@ class Retriever:
         n = self.settings.candidates
         docs = [d for d in docs if d in self.indexed_docs] if docs else None
         query_vector = self.embedder.embed_query(question)
+        keyword_query = expand_query(question, self.synonyms)
         dense = self._dense(query_vector, docs, n)
-        lexical = self._lexical(question, docs, n)
+        lexical = self._lexical(keyword_query, docs, n)
+        hinted = [d for d in hinted_documents(question) if d in self.indexed_docs and (not docs or d in docs)]
+        if hinted and hinted != docs:  # "what does Protocol II say about …": search inside it too
+            dense = _merge(dense, self._dense(query_vector, hinted, n))
+            lexical = _merge(lexical, self._lexical(keyword_query, hinted, n))
 
-        scores: dict[int, float] = {}
-        best_dense: dict[int, float] = {}
-        best_lexical: dict[int, float] = {}
-        for ranking, best in ((dense, best_dense), (lexical, best_lexical)):
-            seen: set[int] = set()
-            for rank, (chunk_position, score) in enumerate(ranking):
-                unit_position = self._unit_of(chunk_position)
-                best[unit_position] = max(best.get(unit_position, float("-inf")), score)
-                if unit_position in seen:
-                    continue
-                seen.add(unit_position)
-                scores[unit_position] = scores.get(unit_position, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)
+        scores, best_dense, best_lexical = self._fuse(query_vector, dense, lexical)
 
         named = named_references(question, self.indexed_docs if not docs else set(docs))
         exact = self._named_units(named)
         for unit_position in scores:  # an instrument named in the question ranks its provisions higher
-            if self.store.units[unit_position].doc in hinted_documents(question):
-                scores[unit_position] += 1.0 / (self.settings.rrf_k + 1)
+            if self.store.units[unit_position].doc in hinted:
+                scores[unit_position] += self._hint_bonus
         ranked = sorted(scores, key=lambda u: -scores[u])
+        ranked = self._keep_each_retrievers_best(ranked, dense, lexical, k)
+        if self.settings.link_elements:
+            ranked = self._statute_before_elements(ranked)
         exact_ranked = sorted(exact, key=lambda u: (-scores.get(u, 0.0), u))
-        order = exact_ranked + [u for u in ranked if u not in exact]
-        top = order[:k]
+        top = exact_ranked[:k] + self._diverse([u for u in ranked if u not in exact], k - min(k, len(exact_ranked)))
         if any(u not in best_dense for u in top):  # named units the dense search did not reach
             self._fill_dense(top, query_vector, best_dense)
         passages = [self._passage(u, scores.get(u, 0.0), best_dense.get(u, 0.0), best_lexical.get(u, 0.0), u in exact)
                     for u in top]
         return Retrieval(passages=passages, named=named, unmatched=[r for r in named if not self._named_units([r])])
+
+    @property
+    def _hint_bonus(self) -> float:
+        return 0.1 if self.settings.fusion == "convex" else 1.0 / (self.settings.rrf_k + 1)
+
+    def _fuse(self, query_vector: np.ndarray, dense: list[tuple[int, float]], lexical: list[tuple[int, float]]):
+        """Unit scores from both rankings: reciprocal rank fusion, or (`fusion = "convex"`) a weighted
+        sum of the cosine similarity and the BM25 score scaled to the best candidate."""
+        best_dense: dict[int, float] = {}
+        best_lexical: dict[int, float] = {}
+        for ranking, best in ((dense, best_dense), (lexical, best_lexical)):
+            for chunk_position, score in ranking:
+                unit_position = self._unit_of(chunk_position)
+                best[unit_position] = max(best.get(unit_position, float("-inf")), score)
+        scores: dict[int, float] = {}
+        if self.settings.fusion == "convex":
+            candidates = {c for c, _ in dense} | {c for c, _ in lexical}
+            cosines = self.store.vectors[sorted(candidates)] @ query_vector
+            for chunk_position, cosine in zip(sorted(candidates), cosines):
+                unit_position = self._unit_of(chunk_position)
+                best_dense[unit_position] = max(best_dense.get(unit_position, -1.0), float(cosine))
+            top_lexical = max(best_lexical.values(), default=0.0) or 1.0
+            for unit_position in set(best_dense) | set(best_lexical):
+                scores[unit_position] = (
+                    self.settings.dense_weight * best_dense.get(unit_position, 0.0)
+                    + self.settings.lexical_weight * best_lexical.get(unit_position, 0.0) / top_lexical
+                )
+            return scores, best_dense, best_lexical
+        weights = (self.settings.dense_weight, self.settings.lexical_weight)
+        for ranking, weight in zip((dense, lexical), weights):
+            seen: set[int] = set()
+            for rank, (chunk_position, _) in enumerate(ranking):
+                unit_position = self._unit_of(chunk_position)
+                if unit_position not in seen:
+                    seen.add(unit_position)
+                    scores[unit_position] = scores.get(unit_position, 0.0) + weight / (self.settings.rrf_k + rank + 1)
+        return scores, best_dense, best_lexical
+
+    def _keep_each_retrievers_best(
+        self, ranked: list[int], dense: list[tuple[int, float]], lexical: list[tuple[int, float]], k: int
+    ) -> list[int]:
+        """A provision that one retriever ranks at the very top (BM25 on "head of state" → art. 27)
+        stays in the top k even when the other retriever misses it entirely."""
+        keep = self.settings.keep_best_per_retriever
+        favourites: list[int] = []
+        for ranking in (dense, lexical):
+            units = list(dict.fromkeys(self._unit_of(p) for p, _ in ranking))
+            favourites += [u for u in units[:keep] if u not in favourites]
+        if not favourites:
+            return ranked
+        head = ranked[: max(0, k - len(favourites))]
+        head += [u for u in favourites if u not in head]
+        return sorted(head, key=ranked.index) + [u for u in ranked if u not in head]
+
+    def _statute_before_elements(self, ranked: list[int]) -> list[int]:
+        """The Elements of a crime follow the Statute provision that defines it (`art. 7(1)(g)-1`
+        → `art. 7(1)(g)`), so that the Elements, which repeat the Statute's words for every crime,
+        do not crowd the Statute out."""
+        linked: list[int] = []
+        links = 0
+        for u in ranked:
+            unit = self.store.units[u]
+            if unit.doc == "elements-of-crimes" and unit.unit.startswith("art. ") and links < self.settings.link_elements:
+                links += 1
+                statute = self.unit_position.get(("rome-statute", re.sub(r"-\d+$", "", unit.unit)))
+                if statute is not None and statute not in linked:
+                    linked.append(statute)
+            if u not in linked:
+                linked.append(u)
+        return linked
+
+    def _diverse(self, ranked: list[int], k: int) -> list[int]:
+        """Best first, at most `per_parent` sibling provisions (rule 70(a)–(d), the six sexual
+        crimes of art. 7(1)(g)-1…-6) so they do not fill every slot; relaxed if slots remain."""
+        chosen: list[int] = []
+        per_group: dict[tuple[str, str], int] = {}
+        for u in ranked:
+            unit = self.store.units[u]
+            group = self._sibling_group(unit)
+            if per_group.get(group, 0) < self.settings.per_parent:
+                chosen.append(u)
+                per_group[group] = per_group.get(group, 0) + 1
+            if len(chosen) == k:
+                return chosen
+        return chosen + [u for u in ranked if u not in chosen][: k - len(chosen)]
+
+    def _sibling_group(self, unit: Unit) -> tuple[str, str]:
+        """Provisions that say nearly the same thing: sub-paragraphs of one provision, and the same
+        crime in its different contexts (the elements of enforced sterilization as a crime against
+        humanity, in international and in non-international armed conflict)."""
+        if unit.doc == "elements-of-crimes" and self.settings.group_same_crime and " of " in unit.heading:
+            return (unit.doc, unit.heading.split(" of ", 1)[1])
+        return (unit.doc, parent_of(unit.unit))
 
     def _unit_of(self, chunk_position: int) -> int:
         chunk = self.store.chunks[chunk_position]

@@ -123,7 +123,7 @@ def _articles(lines: list[PdfLine]) -> Iterator[tuple[str, str, list[TextLine], 
                 notes.append(line.text)
             elif line.role == "heading":
                 title_parts.append(line.text)
-            elif i + 1 < len(lines) and lines[i + 1].role == "heading" and title_parts and not _starts_label(line.text):
+            elif _inside_title(lines, i) and title_parts:
                 title_parts.append(line.text)  # italic words inside a title, e.g. "proprio motu"
             else:
                 break
@@ -140,6 +140,18 @@ def _articles(lines: list[PdfLine]) -> Iterator[tuple[str, str, list[TextLine], 
         if not body:  # a deleted article (e.g. article 124): keep its heading and editorial note
             body = [TextLine(f"[Article {number} — no text in this edition]", lines[i - 1].page)]
         yield number, title, body, notes
+
+
+def _inside_title(lines: list[PdfLine], i: int) -> bool:
+    """A body-size line between two title lines is part of the title (italics)."""
+    following = lines[i + 1] if i + 1 < len(lines) else None
+    return (
+        following is not None
+        and following.role == "heading"
+        and not ARTICLE_HEADING.match(following.text)
+        and not PART_HEADING.match(following.text)
+        and not _starts_label(lines[i].text)
+    )
 
 
 def _starts_label(text: str) -> bool:

@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-from assistant.retrieval import is_within
-
-
-def article_of(locator: str) -> str:
-    """`art. 7(2)(f)` → `art. 7`; `rule 70(c)` → `rule 70`; `art. 7(1)(g)-1` → `art. 7`."""
-    match = re.match(r"^((?:annex [IVX]+, )?(?:art\.|rule) [0-9IVX]+(?: bis| ter| quater)?)", locator)
-    if match:
-        return match.group(1)
-    return locator.split(",")[0]
+from assistant.retrieval import article_of, is_within
 
 
 def matches(cited: tuple[str, str], gold: tuple[str, str], level: str) -> bool:

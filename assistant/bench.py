@@ -1,0 +1,135 @@
+"""`assistant bench`: measure build, embedding, retrieval and answer times, memory, and the gain of
+structure-aware parsing over a naive llama-index pipeline. Prints what it measured; nothing is typed in."""
+
+from __future__ import annotations
+
+import json
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.evals.dataset import EvalRecord, load_dataset
+
+SERVING_PROBE = r"""
+import json, resource, sys, time
+started = time.perf_counter()
+from assistant import Assistant
+bot = Assistant.open()
+opened = time.perf_counter() - started
+questions = json.loads(sys.stdin.read())
+retrieval, ask = [], []
+for q in questions:
+    t = time.perf_counter(); bot.retrieve(q); retrieval.append(time.perf_counter() - t)
+    t = time.perf_counter(); bot.ask(q); ask.append(time.perf_counter() - t)
+print(json.dumps({"open": opened, "retrieval": retrieval, "ask": ask,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.array(values) * 1000, q))
+
+
+def _normalise(text: str) -> str:
+    text = re.sub(r"(?<=[a-z])\d+\b", "", text)  # footnote numbers glued to words in raw PDF text
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def _fact_hit(texts: list[str], record: EvalRecord) -> bool:
+    joined = [_normalise(t) for t in texts]
+    return any(_normalise(fact) in t for fact in record.key_facts for t in joined)
+
+
+def _time_build(settings: Settings) -> dict:
+    from assistant.chunking import chunk_units
+    from assistant.corpus.manifest import load_manifest
+    from assistant.embedding import load_embedder
+    from assistant.index import build_index, embedding_texts, parse_available
+
+    with tempfile.TemporaryDirectory(prefix="bench-index-") as tmp:
+        report = build_index(settings.model_copy(update={"index_dir": Path(tmp)}), progress=False)
+    units, _, _ = parse_available(settings, load_manifest(settings.manifest_path), progress=False)
+    chunks = chunk_units(units, settings.chunk_tokens)
+    texts = embedding_texts(chunks, {(u.doc, u.unit): u for u in units})
+    embedder = load_embedder(settings.embedding_package)
+    started = time.perf_counter()
+    embedder.embed(texts, batch_size=settings.embed_batch_size)
+    pure = time.perf_counter() - started
+    return {"units": report.units, "chunks": report.chunks, "build_s": report.seconds, "embed_s": pure}
+
+
+def _naive_hits(settings: Settings, records: list[EvalRecord]) -> float:
+    """Default SentenceSplitter chunks of the raw text, the same embedder, top 5 by cosine."""
+    import pypdfium2 as pdfium
+    from llama_index.core import Document as LIDocument
+    from llama_index.core import Settings as LISettings
+    from llama_index.core import VectorStoreIndex
+    from llama_index.core.node_parser import SentenceSplitter
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+    from assistant.corpus.manifest import load_manifest
+    from assistant.corpus.sync import document_status
+    from assistant.embedding import load_embedder
+
+    LISettings.llm = None
+    embedder = load_embedder(settings.embedding_package)
+    LISettings.embed_model = HuggingFaceEmbedding(model_name=embedder.model_path, device="cpu")
+    documents = []
+    for result in document_status(load_manifest(settings.manifest_path), settings.documents_path):
+        if not result.available:
+            continue
+        path = settings.documents_path / result.source.file
+        if path.suffix == ".pdf":
+            pdf = pdfium.PdfDocument(str(path))
+            text = "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+        else:
+            text = path.read_text(encoding="utf-8")
+        documents.append(LIDocument(text=text, metadata={"doc": result.source.id}))
+    index = VectorStoreIndex(SentenceSplitter().get_nodes_from_documents(documents))
+    retriever = index.as_retriever(similarity_top_k=5)
+    hits = [_fact_hit([n.node.get_content() for n in retriever.retrieve(r.question)], r) for r in records]
+    return sum(hits) / len(hits)
+
+
+def run_benchmark(settings: Settings, *, questions: int = 120, skip_build: bool = False) -> None:
+    gold = load_dataset(settings.home / "evals/datasets/gold.jsonl")
+    smoke = [r for r in load_dataset(settings.home / "evals/datasets/smoke.jsonl") if r.answerable and r.key_facts]
+    print(f"machine: {sys.platform}, python {sys.version.split()[0]}")
+    if not skip_build:
+        build = _time_build(settings)
+        print(f"corpus: {build['units']} units, {build['chunks']} chunks")
+        print(f"build (fresh, no embedding cache): {build['build_s']:.1f} s")
+        print(f"pure embedding of the same chunks: {build['embed_s']:.1f} s (build/embedding ratio {build['build_s'] / build['embed_s']:.2f})")
+        print(f"build process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+    asked = [r.question for r in gold]
+    asked = (asked * (questions // len(asked) + 1))[:questions]
+    probe = subprocess.run([sys.executable, "-c", SERVING_PROBE], input=json.dumps(asked), capture_output=True,
+                           text=True, check=True, cwd=settings.home)
+    serving = json.loads(probe.stdout.strip().splitlines()[-1])
+    print(f"app open (fresh process, model load + index open): {serving['open']:.2f} s")
+    print(f"retrieval over {len(asked)} questions: p50 {_percentile(serving['retrieval'], 50):.0f} ms, p95 {_percentile(serving['retrieval'], 95):.0f} ms")
+    print(f"ask over {len(asked)} questions: p50 {_percentile(serving['ask'], 50):.0f} ms, p95 {_percentile(serving['ask'], 95):.0f} ms")
+    print(f"serving process peak RSS: {serving['rss_mb']:.0f} MB")
+
+    from assistant.core import Assistant
+    from assistant.evals.metrics import hit_at_k
+
+    bot = Assistant.open(settings)
+    ours_fact = ours_unit = 0
+    for record in smoke:
+        passages = bot.retrieve(record.question, history=record.history or None)
+        ours_fact += _fact_hit([p.text for p in passages], record)
+        ours_unit += hit_at_k([(p.doc, p.unit) for p in passages], record.gold, 5, "article")
+    naive = _naive_hits(settings, smoke)
+    n = len(smoke)
+    print(f"hit@5 on {n} smoke questions (a key fact of the answer in the top 5 passages):")
+    print(f"  structure-aware hybrid (this assistant): {ours_fact / n:.3f}   (right article in top 5: {ours_unit / n:.3f})")
+    print(f"  naive llama-index (SentenceSplitter defaults, same embedder, top 5): {naive:.3f}")

@@ -1,0 +1,222 @@
+"""Command line: `assistant ask|corpus|index|bench`. Errors print one line and exit non-zero."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.errors import AssistantError, MirrorNotFoundError
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    if getattr(args, "mirror", None):
+        overrides["mirror"] = Path(args.mirror)
+    if getattr(args, "download", False):
+        overrides["download"] = True
+    return Settings(**overrides)
+
+
+# ---------------------------------------------------------------------------------------------
+# ask
+
+
+def _print_answer(answer, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(answer.model_dump(), ensure_ascii=False), flush=True)
+        return
+    print(answer.answer)
+    if answer.declined:
+        print(f"\n(declined: {answer.reason})")
+        return
+    print("\nSources:")
+    for c in answer.citations:
+        page = f", PDF p. {c.page}" if c.page else ""
+        print(f"  [{c.marker}] {c.short_title}, {c.unit}{page} — {c.title}")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.core import Assistant, clean_question
+    from assistant.errors import InvalidQuestionError
+
+    settings = _settings(args)
+    if args.question is not None:
+        clean_question(args.question, settings.max_question_chars)  # refuse bad input before loading anything
+    bot = Assistant.open(settings)
+    if args.question is not None:
+        _print_answer(bot.ask(args.question, doc=args.doc, k=args.k), args.json)
+        return 0
+    if not args.json:
+        raise InvalidQuestionError('give a question, e.g. assistant ask "What is forced pregnancy?", or use --json to read questions from standard input')
+    status = 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            _print_answer(bot.ask(line, doc=args.doc, k=args.k), True)
+        except InvalidQuestionError as exc:  # one bad line does not stop the batch
+            print(json.dumps({"question": line.rstrip("\n"), "error": str(exc)}, ensure_ascii=False), flush=True)
+            status = exc.exit_code
+    return status
+
+
+# ---------------------------------------------------------------------------------------------
+# corpus
+
+
+def cmd_corpus_sync(args: argparse.Namespace) -> int:
+    from assistant.corpus.manifest import load_manifest
+    from assistant.corpus.sync import sync_corpus
+
+    settings = _settings(args)
+    mirror = settings.mirror_path
+    if not mirror.is_dir():
+        if args.mirror:
+            raise MirrorNotFoundError(f"mirror folder {mirror} does not exist")
+        print(f"note: mirror folder {mirror} does not exist; only documents already synced are used", file=sys.stderr)
+        mirror = None
+    results = sync_corpus(
+        load_manifest(settings.manifest_path), mirror, settings.documents_path,
+        download=settings.download, timeout=settings.download_timeout,
+    )
+    _print_status(results)
+    required_missing = [r for r in results if not r.available and not r.source.optional]
+    if required_missing:
+        print(f"\n{len(required_missing)} required document(s) missing: the index will be built without them. "
+              "Point ASSISTANT_MIRROR (or --mirror) at a folder holding them, or use --download where online.",
+              file=sys.stderr)
+    optional_missing = [r for r in results if not r.available and r.source.optional]
+    if optional_missing:
+        print(f"{len(optional_missing)} optional document(s) not available offline: place them in the mirror "
+              "folder under the file names listed, or run `assistant corpus sync --download` where online.",
+              file=sys.stderr)
+    return 0
+
+
+def _print_status(results) -> None:
+    width = max(len(r.source.id) for r in results)
+    for r in results:
+        kind = "optional" if r.source.optional else "required"
+        detail = f"  ({r.detail})" if r.detail and not r.available else ""
+        print(f"{r.source.id:<{width}}  {r.status.value:<13} {kind:<8}  {r.source.file}{detail}")
+
+
+def cmd_corpus_list(args: argparse.Namespace) -> int:
+    from assistant.corpus.manifest import load_manifest
+    from assistant.corpus.sync import Status, document_status
+    from assistant.index import read_built_manifest
+
+    settings = _settings(args)
+    results = document_status(load_manifest(settings.manifest_path), settings.documents_path)
+    built = read_built_manifest(settings.index_path) or {}
+    indexed = set(built.get("indexed", []))
+    width = max(len(r.source.id) for r in results)
+    for r in results:
+        state = "indexed" if r.source.id in indexed else ("synced" if r.available else "not synced")
+        if r.status is Status.HASH_MISMATCH:
+            state = "wrong version"
+        print(f"{r.source.id:<{width}}  {state:<13} {r.source.short_title} — {r.source.version or 'version unknown'}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# index
+
+
+def cmd_index_build(args: argparse.Namespace) -> int:
+    from assistant.corpus.manifest import load_manifest
+    from assistant.index import build_index, expected_fingerprint, read_built_manifest, stale_reasons
+
+    settings = _settings(args)
+    built = read_built_manifest(settings.index_path)
+    if built and not args.force:
+        reasons = stale_reasons(built, expected_fingerprint(settings, load_manifest(settings.manifest_path)))
+        if not reasons:
+            print(f"index is up to date ({built['units']} units, {built['chunks']} chunks); --force rebuilds it")
+            return 0
+        print("index is out of date: " + "; ".join(reasons), file=sys.stderr)
+    report = build_index(settings, progress=not args.quiet)
+    print(f"built {report.store.name}: {len(report.documents)} documents, {report.units} units, "
+          f"{report.chunks} chunks in {report.seconds:.1f} s")
+    for skipped in report.skipped:
+        print(f"skipped: {skipped}", file=sys.stderr)
+    return 0
+
+
+def cmd_index_status(args: argparse.Namespace) -> int:
+    from assistant.corpus.manifest import load_manifest
+    from assistant.index import current_store, expected_fingerprint, read_built_manifest, stale_reasons
+
+    settings = _settings(args)
+    built = read_built_manifest(settings.index_path)
+    if not built:
+        print(f"no index in {settings.index_path}: run `assistant index build`")
+        return 3
+    reasons = stale_reasons(built, expected_fingerprint(settings, load_manifest(settings.manifest_path)))
+    print(f"store: {current_store(settings.index_path)}")
+    print(f"built: {built['built_at']}, {built['units']} units, {built['chunks']} chunks, model {built['embedding_model']}")
+    print(f"documents: {', '.join(built['indexed'])}")
+    print("status: " + ("up to date" if not reasons else "out of date: " + "; ".join(reasons)))
+    return 0 if not reasons else 3
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from assistant.bench import run_benchmark
+
+    run_benchmark(_settings(args), questions=args.questions, skip_build=args.skip_build)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ask = commands.add_parser("ask", help="answer a question with pinpoint citations")
+    ask.add_argument("question", nargs="?", help="the question; with --json and none, read one per line from stdin")
+    ask.add_argument("--doc", action="append", help="search only this document id (repeatable)")
+    ask.add_argument("-k", type=int, default=None, help="how many provisions to cite at most (default 5)")
+    ask.add_argument("--json", action="store_true", help="print the Answer as JSON (one line per question)")
+    ask.set_defaults(func=cmd_ask)
+
+    corpus = commands.add_parser("corpus", help="manage the source documents").add_subparsers(dest="action", required=True)
+    sync = corpus.add_parser("sync", help="copy and verify documents from the mirror (or download them)")
+    sync.add_argument("--mirror", help="folder holding the documents (default ../shared/corpus)")
+    sync.add_argument("--download", action="store_true", help="download missing PDFs from their official URLs")
+    sync.set_defaults(func=cmd_corpus_sync)
+    listing = corpus.add_parser("list", help="each document and whether it is synced and indexed")
+    listing.set_defaults(func=cmd_corpus_list)
+
+    index = commands.add_parser("index", help="build or check the index").add_subparsers(dest="action", required=True)
+    build = index.add_parser("build", help="build the index if it is missing or out of date")
+    build.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    build.add_argument("--quiet", action="store_true", help="no progress output")
+    build.set_defaults(func=cmd_index_build)
+    status = index.add_parser("status", help="is the index up to date?")
+    status.set_defaults(func=cmd_index_status)
+
+    bench = commands.add_parser("bench", help="measure build, retrieval and answer performance")
+    bench.add_argument("--questions", type=int, default=120, help="questions to time (default 120)")
+    bench.add_argument("--skip-build", action="store_true", help="do not time a fresh build")
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

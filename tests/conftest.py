@@ -1,0 +1,81 @@
+"""Shared fixtures: the real corpus, the real embedding model and a real ChromaDB index on disk.
+
+The full index is built once (or reused when up to date, as `scripts/setup` leaves it); tests that
+build or break an index work on a small corpus in a temporary folder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.config import PROJECT_ROOT, Settings
+from assistant.corpus.manifest import load_manifest
+from assistant.corpus.sync import sync_corpus
+
+MIRROR = (PROJECT_ROOT / "../shared/corpus").resolve()
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def synced(settings: Settings) -> Settings:
+    sources = load_manifest(settings.manifest_path)
+    sync_corpus(sources, settings.mirror_path if settings.mirror_path.is_dir() else None,
+                settings.documents_path, download=False, timeout=0)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def assistant(synced: Settings):
+    from assistant.core import Assistant
+    from assistant.errors import IndexMissingError, IndexStaleError
+    from assistant.index import build_index
+
+    try:
+        return Assistant.open(synced)
+    except (IndexMissingError, IndexStaleError):
+        build_index(synced, progress=False)
+        return Assistant.open(synced)
+
+
+@pytest.fixture(scope="session")
+def units(assistant):
+    return assistant.store.units
+
+
+def unit_map(units, doc: str) -> dict:
+    return {u.unit: u for u in units if u.doc == doc}
+
+
+SMALL_CORPUS = """
+[[document]]
+id = "genocide-convention"
+title = "Convention on the Prevention and Punishment of the Crime of Genocide"
+short_title = "Genocide Convention"
+family = "treaty-md"
+file = "genocide-convention.md"
+
+[[document]]
+id = "wigj-focus-areas"
+title = "Women's Initiatives for Gender Justice: what we work on"
+short_title = "WIGJ focus areas"
+family = "sections-md"
+file = "wigj-focus-areas.md"
+"""
+
+
+@pytest.fixture
+def small_project(tmp_path: Path) -> Settings:
+    """A project folder with a two-document manifest and its own mirror, documents and index."""
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    for name in ("genocide-convention.md", "wigj-focus-areas.md"):
+        shutil.copy(MIRROR / name, mirror / name)
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "sources.toml").write_text(SMALL_CORPUS, encoding="utf-8")
+    return Settings(home=tmp_path, mirror=mirror)

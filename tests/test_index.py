@@ -1,0 +1,107 @@
+"""Index build, staleness, atomic swap and damaged or unreadable input, on a small real corpus."""
+
+import shutil
+
+import pytest
+
+from assistant.core import Assistant
+from assistant.corpus.manifest import load_manifest
+from assistant.corpus.sync import sync_corpus
+from assistant.errors import IndexCorruptError, IndexMissingError, IndexStaleError
+from assistant.index import build_index, current_store
+
+
+def _sync(settings):
+    return sync_corpus(load_manifest(settings.manifest_path), settings.mirror_path, settings.documents_path,
+                       download=False, timeout=0)
+
+
+def test_missing_index_names_the_command_that_builds_it(small_project):
+    with pytest.raises(IndexMissingError, match="assistant index build"):
+        Assistant.open(small_project)
+
+
+def test_built_index_answers_from_chroma_on_disk(small_project):
+    _sync(small_project)
+    report = build_index(small_project, progress=False)
+    assert report.documents == ["genocide-convention", "wigj-focus-areas"]
+    assert (report.store / "chroma").is_dir() and (report.store / "bm25").is_dir()
+    answer = Assistant.open(small_project).ask("Is imposing measures to prevent births within a group genocide?")
+    assert ("genocide-convention", "art. II(d)") in [(c.doc, c.unit) for c in answer.citations]
+
+
+def test_changed_document_makes_the_index_stale_until_rebuilt(small_project):
+    _sync(small_project)
+    build_index(small_project, progress=False)
+    synced = small_project.documents_path / "wigj-focus-areas.md"
+    synced.write_text(synced.read_text(encoding="utf-8") + "\n## New section\n\nNew text.\n", encoding="utf-8")
+    with pytest.raises(IndexStaleError, match="document wigj-focus-areas changed"):
+        Assistant.open(small_project)
+    build_index(small_project, progress=False)
+    assert Assistant.open(small_project).store.unit("wigj-focus-areas", "New section, para. 1")
+
+
+def test_changed_chunking_setting_makes_the_index_stale(small_project):
+    _sync(small_project)
+    build_index(small_project, progress=False)
+    with pytest.raises(IndexStaleError, match="chunk_tokens"):
+        Assistant.open(small_project.model_copy(update={"chunk_tokens": 100}))
+
+
+def test_failed_build_leaves_the_previous_index_serving(small_project, monkeypatch):
+    _sync(small_project)
+    first = build_index(small_project, progress=False).store
+    import assistant.index as index_module
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(index_module, "_write_vectors", fail)
+    with pytest.raises(RuntimeError):
+        build_index(small_project, progress=False)
+    assert current_store(small_project.index_path) == first
+    assert not list(small_project.index_path.glob("building-*"))
+    assert Assistant.open(small_project).ask("What is gender apartheid?").citations
+
+
+def test_leftover_of_a_killed_build_is_cleaned_up(small_project):
+    _sync(small_project)
+    build_index(small_project, progress=False)
+    leftover = small_project.index_path / "building-19990101T000000"
+    leftover.mkdir()
+    build_index(small_project, progress=False)
+    assert not leftover.exists()
+
+
+def test_damaged_index_gives_a_clear_message(small_project):
+    _sync(small_project)
+    store = build_index(small_project, progress=False).store
+    shutil.rmtree(store / "bm25")
+    with pytest.raises(IndexCorruptError, match="damaged.*assistant index build"):
+        Assistant.open(small_project)
+
+
+def test_unreadable_pdf_is_skipped_and_the_rest_is_indexed(small_project, capsys):
+    manifest = small_project.manifest_path
+    manifest.write_text(manifest.read_text(encoding="utf-8") + """
+[[document]]
+id = "broken"
+title = "A damaged PDF"
+short_title = "Broken"
+family = "paragraphs"
+file = "broken.pdf"
+""", encoding="utf-8")
+    (small_project.mirror_path / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    _sync(small_project)
+    report = build_index(small_project, progress=False)
+    assert report.documents == ["genocide-convention", "wigj-focus-areas"]
+    assert report.skipped and "broken.pdf" in report.skipped[0]
+    assert "warning: skipped cannot read broken.pdf" in capsys.readouterr().err
+
+
+def test_rebuild_reuses_embeddings_of_unchanged_chunks(small_project, capsys):
+    _sync(small_project)
+    build_index(small_project, progress=True)
+    assert "embedding 76 new chunks (0 reused)" in capsys.readouterr().err
+    build_index(small_project, progress=True)
+    assert "new chunks" not in capsys.readouterr().err

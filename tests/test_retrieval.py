@@ -1,0 +1,70 @@
+"""Hybrid retrieval: named provisions first, relevant provisions for practitioners' wording."""
+
+from assistant.retrieval import expand_query, is_within, named_references
+
+ALL = {"rome-statute", "elements-of-crimes", "rules-of-procedure-and-evidence", "genocide-convention",
+       "additional-protocol-i", "additional-protocol-ii", "geneva-convention-iv"}
+
+
+def test_article_reference_is_read_with_its_sub_paragraphs():
+    refs = named_references("What does article 7(2)(f) say?", ALL)
+    assert [(r.doc, r.locator) for r in refs] == [("rome-statute", "art. 7(2)(f)")]
+
+
+def test_spaced_and_abbreviated_references_are_normalised():
+    refs = named_references("Compare art. 8 (2) (b) (xxii) with Rule 70", ALL)
+    assert {(r.doc, r.locator) for r in refs} == {("rome-statute", "art. 8(2)(b)(xxii)"),
+                                                  ("rules-of-procedure-and-evidence", "rule 70")}
+
+
+def test_instrument_named_in_the_question_decides_the_document():
+    refs = named_references("What does article 76 of Additional Protocol I require?", ALL)
+    assert [(r.doc, r.locator) for r in refs] == [("additional-protocol-i", "art. 76")]
+    refs = named_references("Which acts does article II of the Genocide Convention list?", ALL)
+    assert [(r.doc, r.locator) for r in refs] == [("genocide-convention", "art. II")]
+
+
+def test_locator_nesting():
+    assert is_within("art. 7(2)(f)", "art. 7")
+    assert is_within("art. 7(1)(g)-3", "art. 7(1)(g)")
+    assert is_within("Gender apartheid, para. 2", "Gender apartheid")
+    assert not is_within("art. 8 bis(1)", "art. 8")
+    assert not is_within("art. 70", "art. 7")
+
+
+def test_practitioners_words_are_expanded_to_the_instruments_words():
+    assert "victims" in expand_query("Can survivors take part in the trial?", {"survivors": ["victims"]})
+
+
+def test_named_article_comes_first(assistant):
+    passages = assistant.retrieve("What does article 7(2)(f) say?")
+    assert (passages[0].doc, passages[0].unit) == ("rome-statute", "art. 7(2)(f)")
+    assert passages[0].exact
+
+
+def test_named_rule_comes_first(assistant):
+    passages = assistant.retrieve("Explain rule 70 to a new investigator")
+    assert passages[0].doc == "rules-of-procedure-and-evidence"
+    assert passages[0].unit.startswith("rule 70")
+
+
+def test_named_roman_item_comes_first(assistant):
+    passages = assistant.retrieve("Is forced pregnancy covered by art. 8(2)(b)(xxii)?")
+    assert (passages[0].doc, passages[0].unit) == ("rome-statute", "art. 8(2)(b)(xxii)")
+
+
+def test_silence_question_finds_rule_70_c(assistant):
+    passages = assistant.retrieve("Does a survivor's silence count as consent at the ICC?")
+    assert ("rules-of-procedure-and-evidence", "rule 70(c)") in [(p.doc, p.unit) for p in passages]
+
+
+def test_document_filter_limits_the_search(assistant):
+    passages = assistant.retrieve("protection of women against rape", doc="geneva-convention-iv")
+    assert passages and {p.doc for p in passages} == {"geneva-convention-iv"}
+    assert "art. 27(2)" in [p.unit for p in passages]
+
+
+def test_sibling_sub_paragraphs_do_not_fill_every_slot(assistant):
+    passages = assistant.retrieve("consent inferred from words, conduct or silence of a victim")
+    rule_70 = [p for p in passages if p.doc == "rules-of-procedure-and-evidence" and p.unit.startswith("rule 70")]
+    assert 1 <= len(rule_70) <= 2
