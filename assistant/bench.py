@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -18,7 +17,7 @@ from assistant.config import Settings
 from assistant.evals.dataset import EvalRecord, load_dataset
 
 SERVING_PROBE = r"""
-import json, resource, sys, time
+import json, sys, time
 started = time.perf_counter()
 from assistant import Assistant
 bot = Assistant.open()
@@ -28,9 +27,16 @@ retrieval, ask = [], []
 for q in questions:
     t = time.perf_counter(); bot.retrieve(q); retrieval.append(time.perf_counter() - t)
     t = time.perf_counter(); bot.ask(q); ask.append(time.perf_counter() - t)
-print(json.dumps({"open": opened, "retrieval": retrieval, "ask": ask,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(json.dumps({"open": opened, "retrieval": retrieval, "ask": ask, "rss_mb": int(hwm.split()[1]) / 1024}))
 """
+
+
+def _peak_rss_mb() -> float:
+    """VmHWM: the high-water mark of this process's resident memory (not inherited across exec)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        hwm = next(line for line in status if line.startswith("VmHWM"))
+    return int(hwm.split()[1]) / 1024
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -107,7 +113,7 @@ def run_benchmark(settings: Settings, *, questions: int = 120, skip_build: bool 
         print(f"corpus: {build['units']} units, {build['chunks']} chunks")
         print(f"build (fresh, no embedding cache): {build['build_s']:.1f} s")
         print(f"pure embedding of the same chunks: {build['embed_s']:.1f} s (build/embedding ratio {build['build_s'] / build['embed_s']:.2f})")
-        print(f"build process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        print(f"build process peak RSS: {_peak_rss_mb():.0f} MB")
 
     asked = [r.question for r in gold]
     asked = (asked * (questions // len(asked) + 1))[:questions]
