@@ -11,6 +11,10 @@ from assistant.config import Settings
 from assistant.errors import AssistantError, MirrorNotFoundError
 
 
+class EvalUsageError(AssistantError):
+    exit_code = 2
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     overrides = {}
     if getattr(args, "mirror", None):
@@ -173,6 +177,46 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from assistant.evals.report import compare
+    from assistant.evals.suite import check_thresholds, evaluate, resolve_presets
+
+    settings = _settings(args)
+    if args.compare:
+        if args.compare[0] != "compare" or len(args.compare) != 3:
+            raise EvalUsageError("usage: assistant eval compare REPORT_A REPORT_B")
+        folders = [Path(p) if Path(p).is_dir() else settings.home / "evals" / "reports" / p for p in args.compare[1:]]
+        missing = [str(f) for f in folders if not (f / "metrics.json").is_file()]
+        if missing:
+            raise EvalUsageError(f"no metrics.json in {', '.join(missing)}")
+        print(compare(*folders))
+        return 0
+    try:
+        presets = resolve_presets(args.preset)
+    except ValueError as exc:
+        raise EvalUsageError(str(exc)) from exc
+    if not (settings.home / "evals" / "datasets" / f"{args.dataset}.jsonl").is_file() and not Path(args.dataset).is_file():
+        raise EvalUsageError(f"no dataset '{args.dataset}' in evals/datasets/")
+    folder, summary = evaluate(settings, args.dataset, presets, limit=args.limit,
+                               out=Path(args.out) if args.out else None, progress=not args.quiet)
+    main = "default" if "default" in summary else presets[0]
+    overall = summary[main]["overall"]
+    print(f"report: {folder}")
+    for preset, data in summary.items():
+        o = data["overall"]
+        print(f"{preset:<17} article hit@5 {o['article_hit@5']:.3f}  pinpoint hit@5 {o['pinpoint_hit@5']:.3f}  "
+              f"out-of-scope declined {o['decline_recall'] if o['decline_recall'] is not None else float('nan'):.3f}  "
+              f"wrongly declined {o['wrongly_declined']:.3f}  p95 {o['latency_p95_ms']:.0f} ms")
+    if args.check:
+        ok, table = check_thresholds(overall, settings.home / "evals" / "thresholds.toml", args.dataset)
+        print(f"\nthresholds ({main}, {args.dataset}):\n{table}")
+        if not ok:
+            print("\nevaluation gate FAILED: a metric fell below its threshold (see evals/thresholds.toml)",
+                  file=sys.stderr)
+            return 4
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -199,6 +243,18 @@ def build_parser() -> argparse.ArgumentParser:
     build.set_defaults(func=cmd_index_build)
     status = index.add_parser("status", help="is the index up to date?")
     status.set_defaults(func=cmd_index_status)
+
+    evaluation = commands.add_parser("eval", help="run the evaluation suite, or compare two reports",
+                                     description="assistant eval [--dataset NAME] [--preset NAME|a,b|all] "
+                                     "[--limit N] [--check]   |   assistant eval compare REPORT_A REPORT_B")
+    evaluation.add_argument("compare", nargs="*", help=argparse.SUPPRESS)
+    evaluation.add_argument("--dataset", default="gold", help="dataset in evals/datasets/ (default gold)")
+    evaluation.add_argument("--preset", default="default", help="preset, comma-separated presets, or all")
+    evaluation.add_argument("--limit", type=int, help="only the first N questions")
+    evaluation.add_argument("--out", help="report folder (default evals/reports/<date>-<dataset>-<preset>)")
+    evaluation.add_argument("--check", action="store_true", help="fail if a metric is below evals/thresholds.toml")
+    evaluation.add_argument("--quiet", action="store_true", help="no progress bar")
+    evaluation.set_defaults(func=cmd_eval)
 
     bench = commands.add_parser("bench", help="measure build, retrieval and answer performance")
     bench.add_argument("--questions", type=int, default=120, help="questions to time (default 120)")

@@ -48,8 +48,10 @@ class Settings(BaseSettings):
     lexical_weight: float = Field(default=1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
     keep_best_per_retriever: int = Field(default=1, ge=0, description="Top units of each retriever kept in the top k.")
     link_elements: int = Field(default=1, ge=0, description="For the first N Elements crimes retrieved, put the Statute provision defining the crime before them.")
+    instrument_hints: bool = Field(default=True, description="Search inside an instrument the question names.")
     group_same_crime: bool = Field(default=True, description="Count one crime's Elements in different contexts as siblings.")
     per_parent: int = Field(default=2, ge=1, description="Sibling provisions (same parent) among the top k.")
+    scope: Path = Field(default=Path("corpus/scope.toml"), description="What the corpus does not contain.")
     synonyms: Path = Field(default=Path("corpus/synonyms.toml"), description="Practitioners' words → legal terms.")
     decline_threshold: float = Field(
         default=0.44,

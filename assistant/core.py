@@ -13,6 +13,7 @@ from assistant.errors import InvalidQuestionError
 from assistant.index import IndexStore, open_index
 from assistant.models import Answer, Passage
 from assistant.retrieval import Retriever
+from assistant.scope import load_scope, outside_reason
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -41,11 +42,16 @@ class Assistant:
         self.sources = load_manifest(settings.manifest_path)
         self.embedder = load_embedder(settings.embedding_package)
         self.retriever = Retriever(store, self.embedder, self.sources, settings)
+        self.scope = load_scope(settings.resolve(settings.scope), self.sources, set(self.indexed_documents))
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, allow_stale: bool = False) -> "Assistant":
         settings = settings or Settings()
         return cls(settings, open_index(settings, allow_stale=allow_stale))
+
+    def configured(self, **overrides) -> "Assistant":
+        """The same index and model with other settings (evaluation presets)."""
+        return Assistant(self.settings.model_copy(update=overrides), self.store)
 
     @property
     def indexed_documents(self) -> list[str]:
@@ -92,6 +98,9 @@ class Assistant:
         if retrieval.unmatched and not any(p.exact for p in passages):
             missing = ", ".join(f"{self._short_title(r.doc)}, {r.locator}" for r in retrieval.unmatched)
             return decline(text, instruments, f"the provision named does not exist in the corpus: {missing}")
+        outside = outside_reason(text, self.scope)
+        if outside and not any(p.exact for p in passages):
+            return decline(text, instruments, outside)
         if not passages:
             return decline(text, instruments, "nothing was retrieved")
         best = max(p.dense for p in passages)

@@ -20,6 +20,7 @@ class Source(BaseModel):
     url: str = Field(default="", description="Official URL.")
     note: str = ""
     optional: bool = Field(default=False, description="Not needed for the default corpus.")
+    aliases: list[str] = Field(default_factory=list, description="Regular expressions naming the document in a question.")
 
 
 class Unit(BaseModel):

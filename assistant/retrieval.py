@@ -59,11 +59,17 @@ def load_synonyms(path: Path) -> dict[str, list[str]]:
     return {key.lower(): values for key, values in tomllib.loads(path.read_text(encoding="utf-8"))["terms"].items()}
 
 
+BRITISH_SPELLING = re.compile(r"\b(\w{3,})is(ation|ations|e|ed|es|ing)\b", re.IGNORECASE)
+
+
 def expand_query(question: str, synonyms: dict[str, list[str]]) -> str:
-    """The question plus the instruments' words for the practitioners' words it uses."""
+    """The question plus the instruments' words for the practitioners' words it uses, and the
+    instruments' -ize spelling of -ise words ("organisation" → "organization")."""
     lowered = question.lower()
     extra = [w for key, words in synonyms.items() if re.search(rf"\b{re.escape(key)}\b", lowered) for w in words]
-    return question if not extra else f"{question} {' '.join(extra)}"
+    extra += [f"{m.group(1)}iz{m.group(2)}" for m in BRITISH_SPELLING.finditer(lowered)]
+    # the question's own words count twice, so that added words help without taking over
+    return question if not extra else f"{question} {question} {' '.join(extra)}"
 
 
 @dataclass(frozen=True)
@@ -178,6 +184,8 @@ class Retriever:
         dense = self._dense(query_vector, docs, n)
         lexical = self._lexical(keyword_query, docs, n)
         hinted = [d for d in hinted_documents(question) if d in self.indexed_docs and (not docs or d in docs)]
+        if not self.settings.instrument_hints:
+            hinted = []
         if hinted and hinted != docs:  # "what does Protocol II say about …": search inside it too
             dense = _merge(dense, self._dense(query_vector, hinted, n))
             lexical = _merge(lexical, self._lexical(keyword_query, hinted, n))
@@ -190,7 +198,7 @@ class Retriever:
             if self.store.units[unit_position].doc in hinted:
                 scores[unit_position] += self._hint_bonus
         ranked = sorted(scores, key=lambda u: -scores[u])
-        ranked = self._keep_each_retrievers_best(ranked, dense, lexical, k)
+        ranked = self._keep_each_retrievers_best(ranked, dense, lexical, self.settings.top_k)
         if self.settings.link_elements:
             ranked = self._statute_before_elements(ranked)
         exact_ranked = sorted(exact, key=lambda u: (-scores.get(u, 0.0), u))

@@ -82,3 +82,22 @@ def test_follow_up_is_read_with_the_previous_question(assistant):
     answer = assistant.ask("And what about in a non-international armed conflict?",
                            history=["What are the elements of the war crime of rape?"])
     assert ("elements-of-crimes", "art. 8(2)(e)(vi)-1") in [(c.doc, c.unit) for c in answer.citations]
+
+
+@pytest.mark.parametrize("question, reason", [
+    ("What did the ICC decide in Ongwen about forced marriage as an other inhumane act?", "case law"),
+    ("How much money has the Trust Fund for Victims paid out to survivors so far?", "statistics"),
+    ("Does CEDAW oblige states to criminalise marital rape?", "instrument or report that is not in the corpus"),
+    ("According to the OTP Policy on the Crime of Gender Persecution (2022), is sexual orientation covered?",
+     "not in the corpus: add it with `assistant corpus sync`"),
+])
+def test_questions_about_sources_outside_the_corpus_are_declined(assistant, question, reason):
+    answer = assistant.ask(question)
+    assert answer.declined
+    assert reason in answer.reason
+
+
+def test_a_commander_question_is_not_mistaken_for_case_law(assistant):
+    answer = assistant.ask("Can a commander be convicted for rapes his troops committed even though he never ordered them?")
+    assert not answer.declined
+    assert "art. 28(1)" in [c.unit for c in answer.citations] or "art. 28(1)(a)" in [c.unit for c in answer.citations]

@@ -17,7 +17,8 @@ NUMBER_LABEL = re.compile(r"^(?:(\d+)\.(?=\s)|\((\d+)\))\s*")
 LETTER_LABEL = re.compile(r"^\(([a-z])\)\s*")
 ROMAN_LABEL = re.compile(r"^\(([ivxl]+)\)\s*")
 CROSS_REFERENCE_END = re.compile(
-    r"\b(?:article|articles|paragraph|paragraphs|rule|rules|sub-rule|sub-rules|and|or|to|of)\s*,?$",
+    r"\b(?:articles?|paragraphs?|sub-?paragraphs?|rules?|sub-rules?)"
+    r"(?:\s+[0-9]+(?:\s*\([0-9a-z]+\))*\s*(?:,|and|or|to))?\s*,?$",
     re.IGNORECASE,
 )
 ROMANS = [

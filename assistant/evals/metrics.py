@@ -1,11 +1,35 @@
-"""Retrieval metrics at two levels: the pinpoint (unit) and the article or rule it belongs to."""
+"""Evaluation metrics. A ranking is a list of positions, each a set of (doc, unit) pinpoints: one
+unit per position for this assistant, several for a naive chunk that spans provisions.
+
+Levels: *pinpoint* — a retrieved unit matches a gold pinpoint when it is the same provision or
+nested under it (gold `art. 7(2)` is matched by `art. 7(2)(f)`); *article* — the same article or
+rule of the same document (`art. 7(1)(g)` matches gold `art. 7(2)(f)`).
+
+- hit@k: 1 if any of the first k positions matches a gold pinpoint.
+- recall@k: share of the gold pinpoints matched within the first k positions.
+- MRR: 1 / rank of the first matching position (0 if none in the first 10).
+- nDCG@10: binary gain, each gold pinpoint credited once, ideal = min(|gold|, 10) hits on top.
+- citation precision: share of cited units that match a gold pinpoint or contain a key fact.
+- citation recall: share of gold pinpoints matched by a citation.
+- quote validity: share of citations whose quote is found verbatim in the cited unit.
+- key-fact coverage: share of key facts found in the answer (case and spacing ignored).
+- decline precision / recall: of the questions declined, the share that are unanswerable; of the
+  unanswerable questions, the share declined. Wrongly declined: share of answerable ones declined.
+"""
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Iterable
+
 from assistant.retrieval import article_of, is_within
 
+Pinpoint = tuple[str, str]
+Ranking = list[set[Pinpoint]]
 
-def matches(cited: tuple[str, str], gold: tuple[str, str], level: str) -> bool:
+
+def matches(cited: Pinpoint, gold: Pinpoint, level: str) -> bool:
     if cited[0] != gold[0]:
         return False
     if level == "article":
@@ -13,6 +37,89 @@ def matches(cited: tuple[str, str], gold: tuple[str, str], level: str) -> bool:
     return is_within(cited[1], gold[1])
 
 
-def hit_at_k(cited: list[tuple[str, str]], gold: list[tuple[str, str]], k: int, level: str) -> bool:
-    """At least one gold provision among the first k citations."""
-    return any(matches(c, g, level) for c in cited[:k] for g in gold)
+def as_ranking(pinpoints: Iterable[Pinpoint]) -> Ranking:
+    return [{p} for p in pinpoints]
+
+
+def _position_matches(position: set[Pinpoint], gold: Pinpoint, level: str) -> bool:
+    return any(matches(p, gold, level) for p in position)
+
+
+def hit_at_k(ranking: Ranking | list[Pinpoint], gold: list[Pinpoint], k: int, level: str) -> bool:
+    ranking = _ranking(ranking)
+    return any(_position_matches(pos, g, level) for pos in ranking[:k] for g in gold)
+
+
+def recall_at_k(ranking: Ranking, gold: list[Pinpoint], k: int, level: str) -> float:
+    if not gold:
+        return 0.0
+    return sum(any(_position_matches(pos, g, level) for pos in ranking[:k]) for g in gold) / len(gold)
+
+
+def reciprocal_rank(ranking: Ranking, gold: list[Pinpoint], level: str, depth: int = 10) -> float:
+    for rank, pos in enumerate(ranking[:depth], start=1):
+        if any(_position_matches(pos, g, level) for g in gold):
+            return 1.0 / rank
+    return 0.0
+
+
+def ndcg_at_k(ranking: Ranking, gold: list[Pinpoint], level: str, k: int = 10) -> float:
+    if not gold:
+        return 0.0
+    credited: set[int] = set()
+    dcg = 0.0
+    for rank, pos in enumerate(ranking[:k], start=1):
+        fresh = [i for i, g in enumerate(gold) if i not in credited and _position_matches(pos, g, level)]
+        if fresh:
+            credited.add(fresh[0])
+            dcg += 1.0 / math.log2(rank + 1)
+    ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(len(gold), k) + 1))
+    return dcg / ideal
+
+
+def normalise(text: str) -> str:
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def contains_fact(text: str, facts: list[str]) -> bool:
+    body = normalise(text)
+    return any(normalise(fact) in body for fact in facts)
+
+
+def key_fact_coverage(answer: str, facts: list[str]) -> float:
+    if not facts:
+        return 0.0
+    body = normalise(answer)
+    return sum(normalise(fact) in body for fact in facts) / len(facts)
+
+
+def citation_precision(cited: list[Pinpoint], cited_texts: list[str], gold: list[Pinpoint], facts: list[str]) -> float:
+    if not cited:
+        return 0.0
+    good = sum(
+        any(matches(c, g, "pinpoint") for g in gold) or contains_fact(text, facts)
+        for c, text in zip(cited, cited_texts)
+    )
+    return good / len(cited)
+
+
+def citation_recall(cited: list[Pinpoint], gold: list[Pinpoint]) -> float:
+    if not gold:
+        return 0.0
+    return sum(any(matches(c, g, "pinpoint") for c in cited) for g in gold) / len(gold)
+
+
+def _ranking(ranking: Ranking | list[Pinpoint]) -> Ranking:
+    if ranking and not isinstance(ranking[0], set):
+        return as_ranking(ranking)  # type: ignore[arg-type]
+    return ranking  # type: ignore[return-value]
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)

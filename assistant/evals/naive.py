@@ -1,0 +1,69 @@
+"""The baseline: a plain llama-index pipeline (default SentenceSplitter chunks of the raw text, the
+same embedder, top k by cosine). Its chunks have no locators, so each is mapped to the units whose
+opening words it contains; a chunk that spans several provisions counts for all of them."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.config import Settings
+from assistant.corpus.manifest import load_manifest
+from assistant.corpus.sync import document_status
+from assistant.embedding import load_embedder
+from assistant.models import Unit
+
+PROBE_CHARS = 60
+
+
+def _normalise(text: str) -> str:
+    text = re.sub(r"\[\^\d+\]", "", text)
+    text = re.sub(r"(?<=[a-z,.;:”)])\d+\b", "", text)  # footnote numbers glued to words in raw PDF text
+    text = re.sub(r"^\s*(\d+\.|\([0-9a-z]+\))\s*", "", text)  # a provision's own label
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def _raw_text(path) -> str:
+    if path.suffix == ".pdf":
+        import pypdfium2 as pdfium
+
+        pdf = pdfium.PdfDocument(str(path))
+        try:
+            return "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+        finally:
+            pdf.close()
+    return path.read_text(encoding="utf-8")
+
+
+class NaivePipeline:
+    def __init__(self, settings: Settings, units: list[Unit]) -> None:
+        from llama_index.core import Document as LIDocument
+        from llama_index.core import Settings as LISettings
+        from llama_index.core import VectorStoreIndex
+        from llama_index.core.node_parser import SentenceSplitter
+        from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+        LISettings.llm = None
+        embedder = load_embedder(settings.embedding_package)
+        LISettings.embed_model = HuggingFaceEmbedding(model_name=embedder.model_path, device="cpu")
+        documents = []
+        for result in document_status(load_manifest(settings.manifest_path), settings.documents_path):
+            if result.available:
+                text = _raw_text(settings.documents_path / result.source.file)
+                documents.append(LIDocument(text=text, metadata={"doc": result.source.id}))
+        self.nodes = SentenceSplitter().get_nodes_from_documents(documents)
+        self.index = VectorStoreIndex(self.nodes)
+        self.probes: dict[str, list[tuple[str, str]]] = {}
+        for unit in units:
+            probe = _normalise(unit.text)[:PROBE_CHARS]
+            if len(probe) >= 20:
+                self.probes.setdefault(unit.doc, []).append((unit.unit, probe))
+
+    def units_in(self, doc: str, text: str) -> set[tuple[str, str]]:
+        body = _normalise(text)
+        return {(doc, locator) for locator, probe in self.probes.get(doc, []) if probe in body}
+
+    def retrieve(self, question: str, k: int = 10) -> list[tuple[set[tuple[str, str]], str, float]]:
+        """(units in the chunk, chunk text, cosine) for the top k chunks."""
+        hits = self.index.as_retriever(similarity_top_k=k).retrieve(question)
+        return [(self.units_in(h.node.metadata["doc"], h.node.get_content()), h.node.get_content(), h.score or 0.0)
+                for h in hits]

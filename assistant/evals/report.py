@@ -1,0 +1,141 @@
+"""Write an evaluation report folder: metrics.json, results.jsonl, report.md and PNG plots."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from assistant.evals.runner import PRESET_NOTES
+
+SUMMARY_KEYS = [
+    ("article_hit@5", "article hit@5"), ("pinpoint_hit@5", "pinpoint hit@5"), ("article_mrr", "article MRR"),
+    ("pinpoint_ndcg@10", "pinpoint nDCG@10"), ("pinpoint_recall@5", "pinpoint recall@5"),
+    ("citation_precision", "citation precision"), ("citation_recall", "citation recall"),
+    ("quote_validity", "quote validity"), ("key_fact_coverage", "key-fact coverage"),
+    ("decline_recall", "out-of-scope declined"), ("decline_precision", "decline precision"),
+    ("wrongly_declined", "answerable wrongly declined"), ("latency_p50_ms", "latency p50 (ms)"),
+    ("latency_p95_ms", "latency p95 (ms)"),
+]
+TOPIC_KEYS = ["article_hit@5", "pinpoint_hit@5", "article_mrr", "citation_precision", "key_fact_coverage"]
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.3f}" if value <= 1.0 else f"{value:.0f}"
+    return str(value)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _worst(rows: list[dict], n: int = 10) -> list[dict]:
+    def badness(row: dict) -> tuple:
+        if not row["answerable"]:
+            return (1.0 if not row["declined"] else 0.0, 0.0)
+        if row["declined"]:
+            return (1.0, 1.0)
+        return (1.0 - row.get("article_mrr", 0.0), 1.0 - row.get("pinpoint_recall@5", 0.0))
+
+    return sorted(rows, key=badness, reverse=True)[:n]
+
+
+def write_report(folder: Path, dataset: str, results: dict[str, list[dict]], summary: dict, context: dict) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "metrics.json").write_text(json.dumps({"dataset": dataset, **context, "presets": summary},
+                                                    indent=2), encoding="utf-8")
+    with (folder / "results.jsonl").open("w", encoding="utf-8") as handle:
+        for preset, rows in results.items():
+            for row in rows:
+                handle.write(json.dumps({"preset": preset, **row}, ensure_ascii=False) + "\n")
+    _plots(folder, results, summary)
+    (folder / "report.md").write_text(_markdown(dataset, results, summary, context), encoding="utf-8")
+    return folder
+
+
+def _markdown(dataset: str, results: dict[str, list[dict]], summary: dict, context: dict) -> str:
+    presets = list(results)
+    main = "default" if "default" in presets else presets[0]
+    parts = [f"# Evaluation report: {dataset}", "",
+             f"{context['questions']} questions ({context['answerable']} answerable), run {context['run_at']}, "
+             f"commit {context.get('commit') or 'unknown'}, index {context['index']}.", ""]
+    parts += ["## Presets side by side", "",
+              _table(["metric", *presets],
+                     [[label, *(_fmt(summary[p]["overall"].get(key)) for p in presets)] for key, label in SUMMARY_KEYS]),
+              "", *[f"- **{p}**: {PRESET_NOTES.get(p, '')}" for p in presets], ""]
+    for field in ("topic", "kind"):
+        table = summary[main][f"by_{field}"]
+        parts += [f"## {main}: by {field}", "",
+                  _table([field, "questions", *TOPIC_KEYS, "out-of-scope declined"],
+                         [[name, str(entry["questions"]), *(_fmt(entry.get(k)) for k in TOPIC_KEYS),
+                           _fmt(entry.get("declined_correctly"))] for name, entry in table.items()]), ""]
+    parts += [f"## {main}: the 10 worst questions", ""]
+    for row in _worst(results[main]):
+        status = "declined" if row["declined"] else "answered"
+        parts += [f"### {row['id']} ({row['topic']}, {row['kind']}, {'answerable' if row['answerable'] else 'not answerable'}, {status})",
+                  "", f"> {row['question']}", ""]
+        if row["history"]:
+            parts += [f"Earlier question: {row['history'][-1]}", ""]
+        parts += [f"- gold: {', '.join(row['gold']) or '(none: should be declined)'}",
+                  f"- retrieved: {', '.join(row['retrieved'][:5]) or '(nothing)'}"]
+        if row["declined"]:
+            parts.append(f"- decline reason: {row['reason']}")
+        parts.append("")
+    parts += ["## Plots", "", "![metric by topic](metric_by_topic.png)", "", "![latency](latency.png)", ""]
+    return "\n".join(parts)
+
+
+def _plots(folder: Path, results: dict[str, list[dict]], summary: dict) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    presets = list(results)
+    topics = sorted({row["topic"] for rows in results.values() for row in rows})
+    fig, ax = plt.subplots(figsize=(11, 5))
+    width = 0.8 / len(presets)
+    for i, preset in enumerate(presets):
+        by_topic = summary[preset]["by_topic"]
+        values = [by_topic.get(t, {}).get("article_hit@5") or 0.0 for t in topics]
+        ax.bar([x + i * width for x in range(len(topics))], values, width, label=preset)
+    ax.set_xticks([x + 0.4 - width / 2 for x in range(len(topics))], topics, rotation=25, ha="right")
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("article hit@5")
+    ax.set_title("Right article among the top 5, by topic")
+    ax.legend(fontsize=8, ncol=3)
+    fig.tight_layout()
+    fig.savefig(folder / "metric_by_topic.png", dpi=110)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(8, 1.2 + 0.6 * len(presets)))
+    ax.boxplot([[row["ask_ms"] for row in results[p]] for p in presets], orientation="horizontal", showfliers=True)
+    ax.set_yticks(range(1, len(presets) + 1), presets)
+    ax.invert_yaxis()
+    ax.set_xlabel("time to answer one question (ms)")
+    ax.set_title("Answer latency per preset (box: quartiles, whiskers: 1.5 IQR)")
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(folder / "latency.png", dpi=110)
+    plt.close(fig)
+
+
+def compare(a: Path, b: Path) -> str:
+    """Metric deltas B − A for the presets both reports share."""
+    first = json.loads((a / "metrics.json").read_text(encoding="utf-8"))
+    second = json.loads((b / "metrics.json").read_text(encoding="utf-8"))
+    lines = [f"A = {a}", f"B = {b}", ""]
+    for preset in [p for p in first["presets"] if p in second["presets"]]:
+        lines.append(f"{preset}:")
+        for key, label in SUMMARY_KEYS:
+            va, vb = first["presets"][preset]["overall"].get(key), second["presets"][preset]["overall"].get(key)
+            if va is None or vb is None:
+                continue
+            delta = vb - va
+            mark = "" if abs(delta) < 1e-9 else ("  ▲" if delta > 0 else "  ▼")
+            lines.append(f"  {label:<28} {_fmt(va):>8} → {_fmt(vb):>8}  ({delta:+.3f}){mark}")
+    return "\n".join(lines)

@@ -1,0 +1,156 @@
+"""Run a gold dataset through one or more presets and score every question."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+from assistant.core import Assistant
+from assistant.evals import metrics as m
+from assistant.evals.dataset import EvalRecord
+
+OFF = Path("/dev/null/none")  # a path that never exists: switches a data-driven stage off
+NO_EXTRAS = {
+    "per_parent": 99,
+    "link_elements": 0,
+    "keep_best_per_retriever": 0,
+    "synonyms": OFF,
+    "instrument_hints": False,
+    "scope": OFF,
+}
+PRESETS: dict[str, dict | None] = {
+    "default": {},
+    "hybrid": {"fusion": "convex", **NO_EXTRAS},
+    "hybrid-rrf": {"fusion": "rrf", **NO_EXTRAS},
+    "dense": {"fusion": "convex", "lexical_weight": 0.0, **NO_EXTRAS},
+    "bm25": {"fusion": "convex", "dense_weight": 0.0, **NO_EXTRAS},
+    "naive-llamaindex": None,
+}
+PRESET_NOTES = {
+    "default": "structure-aware units, hybrid search and every ranking stage (named provisions, synonyms, "
+    "instrument scoping, sibling diversity, Elements→Statute link, out-of-corpus declines)",
+    "hybrid": "structure-aware units, cosine + scaled BM25, no further ranking stages",
+    "hybrid-rrf": "structure-aware units, reciprocal rank fusion, no further ranking stages",
+    "dense": "structure-aware units, cosine similarity only",
+    "bm25": "structure-aware units, BM25 only",
+    "naive-llamaindex": "raw text, SentenceSplitter defaults, same embedder, top k by cosine; no answer text",
+}
+DEPTH = 10
+
+
+def _score_retrieval(row: dict, ranking: m.Ranking, record: EvalRecord) -> None:
+    for level in ("article", "pinpoint"):
+        for k in (1, 3, 5):
+            row[f"{level}_hit@{k}"] = float(m.hit_at_k(ranking, record.gold, k, level))
+        row[f"{level}_recall@5"] = m.recall_at_k(ranking, record.gold, 5, level)
+        row[f"{level}_mrr"] = m.reciprocal_rank(ranking, record.gold, level)
+        row[f"{level}_ndcg@10"] = m.ndcg_at_k(ranking, record.gold, level)
+
+
+def run_assistant(bot: Assistant, record: EvalRecord) -> dict:
+    history = record.history or None
+    started = time.perf_counter()
+    passages = bot.retrieve(record.question, history=history, k=DEPTH)
+    retrieve_ms = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    answer = bot.ask(record.question, history=history)
+    ask_ms = (time.perf_counter() - started) * 1000
+    cited = [(c.doc, c.unit) for c in answer.citations]
+    texts = [bot.store.unit(c.doc, c.unit).full_text for c in answer.citations]
+    row = _base_row(record)
+    row.update(
+        declined=answer.declined, reason=answer.reason, answer=answer.answer,
+        citations=[{"marker": c.marker, "doc": c.doc, "unit": c.unit, "page": c.page, "quote": c.quote}
+                   for c in answer.citations],
+        retrieved=[f"{p.doc}: {p.unit}" for p in passages],
+        quotes_valid=[c.quote in t for c, t in zip(answer.citations, texts)],
+        retrieve_ms=retrieve_ms, ask_ms=ask_ms,
+    )
+    if record.answerable:
+        _score_retrieval(row, m.as_ranking((p.doc, p.unit) for p in passages), record)
+        if not answer.declined:
+            row["citation_precision"] = m.citation_precision(cited, texts, record.gold, record.key_facts)
+            row["key_fact_coverage"] = m.key_fact_coverage(answer.answer, record.key_facts)
+        row["citation_recall"] = m.citation_recall(cited, record.gold) if not answer.declined else 0.0
+    return row
+
+
+def run_naive(naive, threshold: float, record: EvalRecord) -> dict:
+    query = " ".join([record.question, *record.history[-1:]])
+    started = time.perf_counter()
+    hits = naive.retrieve(query, k=DEPTH)
+    retrieve_ms = (time.perf_counter() - started) * 1000
+    declined = not hits or max(score for _, _, score in hits) < threshold
+    row = _base_row(record)
+    row.update(declined=declined, reason="", answer="", citations=[], quotes_valid=[],
+               retrieved=[" | ".join(sorted(f"{d}: {u}" for d, u in units)) or "(no unit found)" for units, _, _ in hits],
+               retrieve_ms=retrieve_ms, ask_ms=retrieve_ms)
+    if record.answerable:
+        _score_retrieval(row, [units for units, _, _ in hits], record)
+    return row
+
+
+def _base_row(record: EvalRecord) -> dict:
+    return {"id": record.id, "question": record.question, "topic": record.topic, "kind": record.kind,
+            "answerable": record.answerable, "history": record.history,
+            "gold": [f"{d}: {u}" for d, u in record.gold], "key_facts": record.key_facts}
+
+
+def run_preset(name: str, bot: Assistant, records: list[EvalRecord], progress: bool = True) -> list[dict]:
+    overrides = PRESETS[name]
+    if overrides is None:
+        from assistant.evals.naive import NaivePipeline
+
+        naive = NaivePipeline(bot.settings, bot.store.units)
+        run = lambda record: run_naive(naive, bot.settings.decline_threshold, record)  # noqa: E731
+    else:
+        configured = bot.configured(**overrides)
+        run = lambda record: run_assistant(configured, record)  # noqa: E731
+    return [run(record) for record in tqdm(records, desc=name, disable=not progress, unit="q")]
+
+
+def _mean(rows: list[dict], key: str) -> float | None:
+    values = [row[key] for row in rows if row.get(key) is not None]
+    return round(sum(values) / len(values), 4) if values else None
+
+
+RETRIEVAL_KEYS = [f"{level}_{name}" for level in ("article", "pinpoint")
+                  for name in ("hit@1", "hit@3", "hit@5", "recall@5", "mrr", "ndcg@10")]
+
+
+def aggregate(rows: list[dict]) -> dict:
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    declined = [r for r in rows if r["declined"]]
+    quotes = [valid for r in rows for valid in r["quotes_valid"]]
+    result: dict = {"questions": len(rows), "answerable": len(answerable), "unanswerable": len(unanswerable)}
+    for key in RETRIEVAL_KEYS + ["citation_precision", "citation_recall", "key_fact_coverage"]:
+        result[key] = _mean(answerable, key)
+    result["quote_validity"] = round(sum(quotes) / len(quotes), 4) if quotes else None
+    correct_declines = sum(not r["answerable"] for r in declined)
+    result["decline_precision"] = round(correct_declines / len(declined), 4) if declined else None
+    result["decline_recall"] = round(correct_declines / len(unanswerable), 4) if unanswerable else None
+    result["wrongly_declined"] = (round(sum(r["declined"] for r in answerable) / len(answerable), 4)
+                                  if answerable else None)
+    latencies = [r["ask_ms"] for r in rows]
+    result["latency_p50_ms"] = round(m.percentile(latencies, 50), 1)
+    result["latency_p95_ms"] = round(m.percentile(latencies, 95), 1)
+    return result
+
+
+def breakdown(rows: list[dict], field: str, keys: list[str]) -> dict[str, dict]:
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(row[field], []).append(row)
+    table = {}
+    for name, members in sorted(groups.items()):
+        answerable = [r for r in members if r["answerable"]]
+        unanswerable = [r for r in members if not r["answerable"]]
+        entry = {"questions": len(members)}
+        entry.update({key: _mean(answerable, key) for key in keys})
+        entry["declined_correctly"] = (round(sum(r["declined"] for r in unanswerable) / len(unanswerable), 4)
+                                       if unanswerable else None)
+        table[name] = entry
+    return table

@@ -1,0 +1,127 @@
+"""The evaluation suite: metric formulas, the gold datasets, the runner, reports and the gate."""
+
+import json
+import math
+
+import pytest
+
+from assistant.config import PROJECT_ROOT
+from assistant.evals import metrics as m
+from assistant.evals.dataset import load_dataset
+from assistant.evals.report import compare
+from assistant.evals.suite import check_thresholds, evaluate
+
+GOLD = load_dataset(PROJECT_ROOT / "evals/datasets/gold.jsonl")
+SMOKE = load_dataset(PROJECT_ROOT / "evals/datasets/smoke.jsonl")
+RS = "rome-statute"
+
+
+def test_hit_at_k_counts_a_nested_provision_at_pinpoint_level():
+    ranking = m.as_ranking([(RS, "art. 8(2)(b)(xxii)"), (RS, "art. 7(2)(f)")])
+    assert m.hit_at_k(ranking, [(RS, "art. 7(2)")], 2, "pinpoint")
+    assert not m.hit_at_k(ranking, [(RS, "art. 7(2)")], 1, "pinpoint")
+    assert not m.hit_at_k(ranking, [(RS, "art. 7(1)(g)")], 2, "pinpoint")
+    assert m.hit_at_k(ranking, [(RS, "art. 7(1)(g)")], 2, "article")
+
+
+def test_recall_mrr_and_ndcg():
+    ranking = m.as_ranking([(RS, "art. 1"), (RS, "art. 7(3)"), (RS, "art. 21(3)")])
+    gold = [(RS, "art. 7(3)"), (RS, "art. 21(3)"), (RS, "art. 54(1)(b)")]
+    assert m.recall_at_k(ranking, gold, 5, "pinpoint") == pytest.approx(2 / 3)
+    assert m.reciprocal_rank(ranking, gold, "pinpoint") == 0.5
+    ideal = 1 + 1 / math.log2(3) + 1 / math.log2(4)
+    assert m.ndcg_at_k(ranking, gold, "pinpoint") == pytest.approx((1 / math.log2(3) + 1 / math.log2(4)) / ideal)
+
+
+def test_a_gold_provision_is_credited_once_in_ndcg():
+    ranking = m.as_ranking([(RS, "art. 7(2)(f)"), (RS, "art. 7(2)(g)")])
+    assert m.ndcg_at_k(ranking, [(RS, "art. 7(2)")], "pinpoint") == 1.0
+
+
+def test_citation_precision_accepts_a_unit_holding_a_key_fact():
+    cited = [(RS, "art. 7(2)(f)"), (RS, "art. 8(2)(b)(xxii)"), (RS, "art. 1")]
+    texts = ["…", "Committing rape, sexual slavery, enforced prostitution, forced pregnancy", "The Court…"]
+    assert m.citation_precision(cited, texts, [(RS, "art. 7(2)(f)")], ["forced pregnancy"]) == pytest.approx(2 / 3)
+    assert m.citation_recall(cited, [(RS, "art. 7(2)(f)"), (RS, "art. 7(3)")]) == 0.5
+
+
+def test_key_fact_coverage_ignores_case_spacing_and_quote_marks():
+    answer = "(f) “Forced pregnancy” means the unlawful confinement of a woman\nforcibly made pregnant [1]"
+    assert m.key_fact_coverage(answer, ['"forced pregnancy" means', "woman forcibly made pregnant", "ethnic"]) == \
+        pytest.approx(2 / 3)
+
+
+def test_gold_dataset_has_the_required_mix():
+    assert len(GOLD) >= 150
+    assert len({r.id for r in GOLD}) == len(GOLD)
+    assert sum(not r.answerable for r in GOLD) >= 25
+    assert sum(r.kind in ("multi-provision", "cross-instrument") for r in GOLD) >= 25
+    assert sum(r.kind == "follow-up" and r.history != [] for r in GOLD) >= 10
+    assert all((r.gold == []) == (not r.answerable) for r in GOLD)
+
+
+def test_smoke_set_is_a_subset_of_gold_with_off_topic_questions():
+    by_id = {r.id: r for r in GOLD}
+    assert all(by_id[r.id] == r for r in SMOKE)
+    assert sum(r.answerable for r in SMOKE) >= 30
+    off_topic = " ".join(r.question.lower() for r in SMOKE if not r.answerable)
+    assert "bake" in off_topic and "red light" in off_topic and "tax" in off_topic
+
+
+def test_every_gold_pinpoint_exists_in_the_index(assistant):
+    units = {(u.doc, u.unit) for u in assistant.store.units}
+    missing = [(r.id, g) for r in GOLD for g in r.gold
+               if not any(m.matches(u, tuple(g), "pinpoint") for u in units)]
+    assert missing == []
+
+
+def test_every_key_fact_is_in_a_gold_provision(assistant):
+    """Key facts are verbatim phrases of the gold provisions (or their articles)."""
+    texts = {}
+    for unit in assistant.store.units:
+        texts.setdefault(unit.doc, []).append((unit.unit, m.normalise(unit.full_text)))
+    unsupported = []
+    for record in GOLD:
+        for fact in record.key_facts:
+            found = any(m.normalise(fact) in text for doc, locator in record.gold
+                        for unit, text in texts[doc] if m.matches((doc, unit), (doc, locator), "article"))
+            if not found:
+                unsupported.append((record.id, fact))
+    assert unsupported == []
+
+
+@pytest.fixture(scope="module")
+def small_report(assistant, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("report") / "smoke"
+    return evaluate(assistant.settings, "smoke", ["default", "bm25"], limit=12, out=folder, progress=False)
+
+
+def test_runner_writes_metrics_results_report_and_plots(small_report):
+    folder, summary = small_report
+    assert {p.name for p in folder.iterdir()} == {"metrics.json", "results.jsonl", "report.md",
+                                                  "metric_by_topic.png", "latency.png"}
+    rows = [json.loads(line) for line in (folder / "results.jsonl").read_text().splitlines()]
+    assert len(rows) == 24 and {r["preset"] for r in rows} == {"default", "bm25"}
+    assert summary["default"]["overall"]["quote_validity"] == 1.0
+    report = (folder / "report.md").read_text()
+    assert "## Presets side by side" in report and "the 10 worst questions" in report
+
+
+def test_compare_prints_deltas_between_two_reports(small_report, tmp_path):
+    folder, _ = small_report
+    other = tmp_path / "other"
+    other.mkdir()
+    data = json.loads((folder / "metrics.json").read_text())
+    data["presets"]["default"]["overall"]["article_hit@5"] -= 0.25
+    (other / "metrics.json").write_text(json.dumps(data))
+    text = compare(folder, other)
+    assert "article hit@5" in text and "(-0.250)  ▼" in text
+
+
+def test_gate_fails_with_a_readable_table(tmp_path):
+    thresholds = tmp_path / "thresholds.toml"
+    thresholds.write_text('[smoke]\n"article_hit@5" = { min = 0.9 }\nwrongly_declined = { max = 0.05 }\n')
+    ok, table = check_thresholds({"article_hit@5": 0.85, "wrongly_declined": 0.0}, thresholds, "smoke")
+    assert not ok
+    assert "article hit@5                     0.850       >= 0.9  FAILED" in table
+    assert "answerable wrongly declined       0.000      <= 0.05  ok" in table
