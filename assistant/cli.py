@@ -217,6 +217,32 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from assistant.ui.app import serve
+
+    settings = _settings(args)
+    print(f"Gender Justice Assistant on http://{args.host}:{args.port} (Ctrl+C to stop)", flush=True)
+    serve(settings, host=args.host, port=args.port, auth=args.auth or settings.auth)
+    return 0
+
+
+def cmd_feedback_export(args: argparse.Namespace) -> int:
+    from assistant.feedback import FeedbackStore
+
+    settings = _settings(args)
+    path = settings.resolve(settings.feedback_db)
+    if not path.is_file():
+        print(f"no feedback yet ({path} does not exist)", file=sys.stderr)
+        return 0
+    text = FeedbackStore(path).export(args.format)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -255,6 +281,18 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--check", action="store_true", help="fail if a metric is below evals/thresholds.toml")
     evaluation.add_argument("--quiet", action="store_true", help="no progress bar")
     evaluation.set_defaults(func=cmd_eval)
+
+    web = commands.add_parser("serve", help="start the web app (Gradio) on this machine")
+    web.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    web.add_argument("--port", type=int, default=7860)
+    web.add_argument("--auth", help="user:password; required when --host is not local")
+    web.set_defaults(func=cmd_serve)
+
+    feedback = commands.add_parser("feedback", help="feedback from the web app").add_subparsers(dest="action", required=True)
+    export = feedback.add_parser("export", help="print or write the stored feedback")
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.add_argument("--output", help="file to write (default: standard output)")
+    export.set_defaults(func=cmd_feedback_export)
 
     bench = commands.add_parser("bench", help="measure build, retrieval and answer performance")
     bench.add_argument("--questions", type=int, default=120, help="questions to time (default 120)")

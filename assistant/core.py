@@ -109,7 +109,9 @@ class Assistant:
                 text, instruments,
                 f"best match similarity {best:.2f} is below the threshold {self.settings.decline_threshold:.2f}",
             )
-        relevant = [p for p in passages if p.exact or p.dense >= self.settings.decline_threshold]
+        top = max(p.score for p in passages)
+        relevant = [p for p in passages if p.exact or (
+            p.dense >= self.settings.decline_threshold and p.score >= self.settings.cite_relative_score * top)]
         return compose_answer(text, relevant or passages[:1])
 
     def _short_title(self, doc: str) -> str:

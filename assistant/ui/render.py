@@ -1,0 +1,78 @@
+"""Turn answers into what the page shows: chat text with linked markers, a sources panel with the
+quoted span highlighted, and a Markdown transcript. All corpus and user text is HTML-escaped."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from assistant.models import Answer, Unit
+
+MARKER = re.compile(r"\[(\d+)\]")
+
+
+def chat_markdown(answer: Answer, turn: int) -> str:
+    """The answer with each `[n]` marker as a link to its source card in the sources panel."""
+    if answer.declined:
+        return f"{_escape_markdown(answer.answer)}\n\n*({_escape_markdown(answer.reason)})*"
+    lines = []
+    for line in answer.answer.splitlines():
+        pieces = MARKER.split(line)  # text, marker, text, marker, …
+        rendered = [_escape_markdown(piece) if i % 2 == 0 else f"[[{piece}]](#src-{turn}-{piece})"
+                    for i, piece in enumerate(pieces)]
+        lines.append("".join(rendered))
+    return "\n\n".join(lines)
+
+
+def _escape_markdown(text: str) -> str:
+    """Corpus and user text is shown as text: HTML is escaped and Markdown link syntax defused."""
+    text = html.escape(text, quote=False)
+    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
+
+
+def highlight(text: str, quote: str) -> str:
+    """The unit text, escaped, with the quoted span in <mark>."""
+    start = text.find(quote) if quote else -1
+    if start < 0:
+        return html.escape(text).replace("\n", "<br>")
+    end = start + len(quote)
+    parts = (html.escape(text[:start]), html.escape(text[start:end]), html.escape(text[end:]))
+    return (f"{parts[0]}<mark>{parts[1]}</mark>{parts[2]}").replace("\n", "<br>")
+
+
+def sources_html(answer: Answer | None, units: list[Unit], turn: int) -> str:
+    if answer is None:
+        return "<div class='sources-empty'>Sources of the latest answer appear here.</div>"
+    if answer.declined:
+        return ("<div class='sources-empty'>No sources: the question was declined.<br>"
+                f"<small>{html.escape(answer.reason)}</small></div>")
+    cards = []
+    for citation, unit in zip(answer.citations, units):
+        page = f" · PDF p. {citation.page}" if citation.page else ""
+        context = (f"<div class='src-context'>{html.escape(unit.context)}</div>" if unit.context else "")
+        cards.append(
+            f"<details class='src-card' id='src-{turn}-{citation.marker}' open>"
+            f"<summary><span class='src-marker'>[{citation.marker}]</span> "
+            f"<b>{html.escape(citation.short_title)}, {html.escape(citation.unit)}</b>{page}</summary>"
+            f"<div class='src-heading'>{html.escape(unit.heading)} — {html.escape(citation.title)}</div>"
+            f"{context}<div class='src-text'>{highlight(unit.full_text, citation.quote)}</div></details>"
+        )
+    return "\n".join(cards)
+
+
+def transcript_markdown(turns: list[dict], title: str = "Gender Justice Assistant — transcript") -> str:
+    """A conversation with its citations and quoted sources, for export."""
+    parts = [f"# {title}", "", "Legal information, not legal advice. Check every citation against the source.", ""]
+    for number, turn in enumerate(turns, start=1):
+        answer = Answer(**turn["answer"])
+        parts += [f"## {number}. {answer.question}", "", answer.answer, ""]
+        if answer.declined:
+            parts += [f"_Declined: {answer.reason}_", ""]
+            continue
+        parts += ["Sources:", ""]
+        for citation in answer.citations:
+            page = f", PDF p. {citation.page}" if citation.page else ""
+            parts.append(f"- [{citation.marker}] {citation.short_title}, {citation.unit}{page} ({citation.title}): "
+                         f"“{citation.quote}”")
+        parts.append("")
+    return "\n".join(parts)

@@ -1,0 +1,232 @@
+"""The web app, driven in Debian's Chromium through Playwright and called through gradio_client.
+
+Screenshots are saved in artifacts/screenshots/ for a person to look at."""
+
+from __future__ import annotations
+
+import re
+import socket
+from pathlib import Path
+
+import pytest
+
+from assistant.config import PROJECT_ROOT
+from assistant.feedback import FeedbackStore
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def feedback_store(tmp_path_factory) -> FeedbackStore:
+    return FeedbackStore(tmp_path_factory.mktemp("feedback") / "feedback.sqlite")
+
+
+@pytest.fixture(scope="module")
+def server(assistant, feedback_store):
+    from assistant.ui.app import CSS, _theme, build_app
+
+    app = build_app(assistant, feedback_store)
+    app.queue(default_concurrency_limit=8)
+    port = _free_port()
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, theme=_theme(),
+               css=CSS, footer_links=[], ssr_mode=False)
+    yield f"http://127.0.0.1:{port}/"
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is needed: apt-get install chromium (scripts/setup --test does)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(server)
+    page.wait_for_selector("#question textarea")
+    page.outside_requests = requests  # checked by the offline test
+    yield page
+    context.close()
+
+
+def ask(page, question: str) -> None:
+    page.fill("#question textarea", question)
+    page.press("#question textarea", "Enter")
+    page.wait_for_function(
+        "() => { const c = document.querySelector('#sources-panel'); return c && c.querySelector('.src-card, .sources-empty b, .sources-empty small'); }",
+        timeout=30000,
+    )
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_question_gets_an_answer_with_a_marker_and_its_sources(page, server):
+    ask(page, "What is forced pregnancy under the Rome Statute?")
+    chat = page.locator("#chat")
+    assert "[1]" in chat.inner_text()
+    assert "unlawful confinement of a woman forcibly made pregnant" in chat.inner_text()
+    card = page.locator("#src-1-1")
+    assert "Rome Statute, art. 7(2)(f)" in card.inner_text()
+    shot(page, "chat-desktop")
+    assert not [u for u in page.outside_requests if not u.startswith(server)], "the page fetched from outside"
+
+
+def test_clicking_a_marker_opens_the_source_with_the_quote_highlighted(page):
+    ask(page, "Does a survivor's silence count as consent at the ICC?")
+    page.locator("#chat a", has_text="[1]").first.click()
+    card = page.locator("#src-1-1")
+    assert card.is_visible()
+    highlighted = card.locator("mark").inner_text()
+    assert "Consent cannot be inferred by reason of the silence of" in highlighted
+
+
+def test_filter_limits_the_answer_to_the_chosen_instrument(page):
+    page.click("#filters")
+    boxes = page.locator("#doc-filter label")
+    for i in range(boxes.count()):
+        label = boxes.nth(i)
+        if label.inner_text().strip() != "AP I":
+            label.click()
+    ask(page, "Which protection against rape does the law give women?")
+    sources = page.locator("#sources-panel").inner_text()
+    assert "AP I, art. 76(1)" in sources
+    assert "Rome Statute" not in sources
+
+
+def test_follow_up_question_uses_the_conversation(page):
+    ask(page, "What are the elements of the war crime of rape?")
+    page.fill("#question textarea", "And what about in a non-international armed conflict?")
+    page.press("#question textarea", "Enter")
+    page.wait_for_selector("#src-2-1", timeout=30000)
+    assert "art. 8(2)(e)(vi)" in page.locator("#sources-panel").inner_text()
+
+
+def test_out_of_scope_question_is_declined_in_the_chat(page):
+    ask(page, "Give me a vegetarian lasagne recipe for eight people.")
+    assert "The corpus does not address this question" in page.locator("#chat").inner_text()
+    assert "No sources: the question was declined." in page.locator("#sources-panel").inner_text()
+
+
+def test_workshop_exercise_is_asked_in_the_chat(page):
+    page.get_by_role("tab", name="Workshop").click()
+    page.locator("#scenario-picker input").fill("Sexual violence in detention")
+    page.get_by_role("option", name="Sexual violence in detention").click()
+    page.wait_for_selector("#exercises label")
+    assert "Facts" in page.locator("#scenario-text").inner_text()
+    page.locator("#exercises label").first.click()
+    page.click("#exercise-to-chat")
+    page.wait_for_function("() => document.querySelector('#question textarea').value.length > 10")
+    page.press("#question textarea", "Enter")
+    page.wait_for_selector("#src-1-1", timeout=30000)
+    shot(page, "workshop-exercise-answered")
+
+
+def test_elements_checklist_links_elements_to_statute_and_rules(page):
+    page.get_by_role("tab", name="Elements checklist").click()
+    page.locator("#crime-picker input").fill("forced pregnancy")
+    page.get_by_role("option", name=re.compile(r"Crime against humanity of forced pregnancy")).click()
+    page.wait_for_selector("#elements label")
+    labels = page.locator("#elements label").all_inner_texts()
+    assert len(labels) == 3
+    assert labels[0].startswith("1. The perpetrator confined one or more women forcibly made pregnant")
+    assert "Elements of Crimes, art. 7(1)(g)-4, element 1" in labels[0]
+    panel = page.locator("#checklist-panel").inner_text()
+    assert "Rome Statute, art. 7(2)(f)" in panel and "ICC RPE, rule 70(c)" in panel and "ICC RPE, rule 63(4)" in panel
+    page.locator("#elements label").first.click()
+    shot(page, "elements-checklist")
+
+
+def test_transcript_is_exported_with_citations_and_quotes(page):
+    ask(page, "Is corroboration needed to prove rape?")
+    page.click("#export")
+    link = page.locator("#transcript a").first
+    link.wait_for(timeout=15000)
+    with page.expect_download() as download:
+        link.click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert text.startswith("# Gender Justice Assistant — transcript")
+    assert "## 1. Is corroboration needed to prove rape?" in text
+    assert "ICC RPE, rule 63(4)" in text and "Sources:" in text
+
+
+def test_feedback_is_stored_locally(page, feedback_store):
+    before = len(feedback_store.rows())
+    ask(page, "What is forced pregnancy?")
+    page.click("#feedback")
+    page.get_by_label("wrong or missing citation").check()
+    page.get_by_placeholder("Optional comment").fill("Should also cite the Elements.")
+    page.get_by_role("button", name="Send feedback").click()
+    page.wait_for_selector("text=saved on this machine")
+    rows = feedback_store.rows()
+    assert len(rows) == before + 1
+    assert rows[-1]["rating"] == "wrong or missing citation" and rows[-1]["question"] == "What is forced pregnancy?"
+
+
+def test_about_page_lists_documents_and_says_legal_information_not_advice(page):
+    page.get_by_role("tab", name="About the corpus").click()
+    about = page.locator("#about").inner_text()
+    assert "legal information, not legal advice" in about
+    assert "Hague Principles" in about and "not available" in about
+
+
+def test_page_reads_well_on_a_narrow_screen(browser, server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    page = context.new_page()
+    page.goto(server)
+    page.wait_for_selector("#question textarea")
+    ask(page, "How does the Rome Statute define gender?")
+    box = page.locator("#question textarea").bounding_box()
+    assert box["width"] <= 390
+    shot(page, "chat-narrow")
+    context.close()
+
+
+def test_gradio_client_gets_an_answer_as_json(server):
+    from gradio_client import Client
+
+    client = Client(server, verbose=False)
+    answer = client.predict("What is forced pregnancy?", "", api_name="/ask")
+    assert answer["citations"][0]["unit"] == "art. 7(2)(f)"
+    assert set(answer) == {"question", "answer", "declined", "reason", "citations"}
+
+
+def test_gradio_client_chat_answer_is_streamed(server):
+    from gradio_client import Client
+
+    client = Client(server, verbose=False)
+    job = client.submit("Does a survivor's silence count as consent?", [], ["rules-of-procedure-and-evidence"],
+                        api_name="/ask_chat")
+    job.result(timeout=60)
+    texts = [str(output[1][-1]["content"]) for output in job.outputs() if output[1]]
+    assert len(texts) >= 3
+    assert len(set(texts)) >= 3  # the answer grows update by update
+    assert "rule 70(c)" in texts[-1]
+
+
+def test_non_local_host_requires_credentials(settings):
+    from assistant.errors import AssistantError
+    from assistant.ui.app import serve
+
+    with pytest.raises(AssistantError, match="--auth user:password"):
+        serve(settings, host="0.0.0.0", port=_free_port(), block=False)
