@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     )
     feedback_db: Path = Field(default=Path("evals/feedback/feedback.sqlite"), description="Where UI feedback is stored.")
     auth: str | None = Field(default=None, description="user:password required by the web app (needed off localhost).")
-    ui_concurrency: int = Field(default=8, ge=1, description="Questions the web app answers at the same time.")
+    ui_concurrency: int = Field(default=20, ge=1, description="Questions the web app answers at the same time.")
     ui_queue_size: int = Field(default=256, ge=1, description="Requests waiting before the app says it is busy.")
     cite_relative_score: float = Field(default=0.0, ge=0, le=1, description="A retrieved provision is cited only if its score is at least this share of the best one.")
     max_question_chars: int = Field(default=4000, description="Longer questions are refused.")

@@ -20,7 +20,7 @@ from assistant.ui.render import _escape_markdown, chat_markdown, sources_html, t
 from assistant.ui.workshops import load_scenarios  # noqa: E402
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-STREAM_WORDS = 6  # words added to the answer per streamed update
+STREAM_WORDS = 12  # words added to the answer per streamed update
 STREAM_PAUSE = 0.01  # seconds between streamed updates
 
 TOPIC_STARTERS = {
