@@ -71,36 +71,12 @@ def _time_build(settings: Settings) -> dict:
     return {"units": report.units, "chunks": report.chunks, "build_s": report.seconds, "embed_s": pure}
 
 
-def _naive_hits(settings: Settings, records: list[EvalRecord]) -> float:
+def _naive_hits(settings: Settings, units, records: list[EvalRecord]) -> float:
     """Default SentenceSplitter chunks of the raw text, the same embedder, top 5 by cosine."""
-    import pypdfium2 as pdfium
-    from llama_index.core import Document as LIDocument
-    from llama_index.core import Settings as LISettings
-    from llama_index.core import VectorStoreIndex
-    from llama_index.core.node_parser import SentenceSplitter
-    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    from assistant.evals.naive import NaivePipeline
 
-    from assistant.corpus.manifest import load_manifest
-    from assistant.corpus.sync import document_status
-    from assistant.embedding import load_embedder
-
-    LISettings.llm = None
-    embedder = load_embedder(settings.embedding_package)
-    LISettings.embed_model = HuggingFaceEmbedding(model_name=embedder.model_path, device="cpu")
-    documents = []
-    for result in document_status(load_manifest(settings.manifest_path), settings.documents_path):
-        if not result.available:
-            continue
-        path = settings.documents_path / result.source.file
-        if path.suffix == ".pdf":
-            pdf = pdfium.PdfDocument(str(path))
-            text = "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
-        else:
-            text = path.read_text(encoding="utf-8")
-        documents.append(LIDocument(text=text, metadata={"doc": result.source.id}))
-    index = VectorStoreIndex(SentenceSplitter().get_nodes_from_documents(documents))
-    retriever = index.as_retriever(similarity_top_k=5)
-    hits = [_fact_hit([n.node.get_content() for n in retriever.retrieve(r.question)], r) for r in records]
+    naive = NaivePipeline(settings, units)
+    hits = [_fact_hit([text for _, text, _ in naive.retrieve(r.question, k=5)], r) for r in records]
     return sum(hits) / len(hits)
 
 
@@ -134,7 +110,7 @@ def run_benchmark(settings: Settings, *, questions: int = 120, skip_build: bool 
         passages = bot.retrieve(record.question, history=record.history or None)
         ours_fact += _fact_hit([p.text for p in passages], record)
         ours_unit += hit_at_k([(p.doc, p.unit) for p in passages], record.gold, 5, "article")
-    naive = _naive_hits(settings, smoke)
+    naive = _naive_hits(settings, bot.store.units, smoke)
     n = len(smoke)
     print(f"hit@5 on {n} smoke questions (a key fact of the answer in the top 5 passages):")
     print(f"  structure-aware hybrid (this assistant): {ours_fact / n:.3f}   (right article in top 5: {ours_unit / n:.3f})")

@@ -89,4 +89,6 @@ def check_thresholds(overall: dict, thresholds_file: Path, dataset: str) -> tupl
         shown = "–" if value is None else f"{value:.3f}" if value <= 1 else f"{value:.0f}"
         lines.append(f"{labels.get(key, key):<30} {shown:>8} {' and '.join(wanted):>12}  "
                      f"{'ok' if passed else 'FAILED'}")
+    failed = sum(line.endswith("FAILED") for line in lines[1:])
+    lines.append(f"gate: {len(lines) - 1 - failed} passed, {failed} failed")
     return ok, "\n".join(lines)
