@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     ui_concurrency: int = Field(default=20, ge=1, description="Questions the web app answers at the same time.")
     ui_queue_size: int = Field(default=256, ge=1, description="Requests waiting before the app says it is busy.")
     cite_relative_score: float = Field(default=0.0, ge=0, le=1, description="A retrieved provision is cited only if its score is at least this share of the best one.")
+    log_questions: bool = Field(default=False, description="Opt in: keep a local log of questions asked.")
+    question_log: Path = Field(default=Path("evals/feedback/questions.jsonl"), description="Where questions are logged when opted in.")
     max_question_chars: int = Field(default=4000, description="Longer questions are refused.")
 
     def resolve(self, path: Path) -> Path:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
+import threading
 import unicodedata
+from datetime import datetime, timezone
 
 from assistant.answer.extractive import compose_answer, decline
 from assistant.config import Settings
@@ -42,6 +45,7 @@ class Assistant:
         self.sources = load_manifest(settings.manifest_path)
         self.embedder = load_embedder(settings.embedding_package)
         self.retriever = Retriever(store, self.embedder, self.sources, settings)
+        self._log_lock = threading.Lock()
         self.scope = load_scope(settings.resolve(settings.scope), self.sources, set(self.indexed_documents))
 
     @classmethod
@@ -92,6 +96,20 @@ class Assistant:
         history: list[str] | None = None,
     ) -> Answer:
         """Answer from the corpus with pinpoint citations, or decline and say why."""
+        answer = self._answer(question, doc, k, history)
+        if self.settings.log_questions:  # off by default: questions can concern survivors' cases
+            self._log(answer)
+        return answer
+
+    def _log(self, answer: Answer) -> None:
+        path = self.settings.resolve(self.settings.question_log)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        record = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "question": answer.question,
+                  "declined": answer.declined, "citations": [f"{c.doc}: {c.unit}" for c in answer.citations]}
+        with self._log_lock, path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def _answer(self, question, doc, k, history) -> Answer:
         text, retrieval = self._retrieve(question, doc, k, history)
         passages = retrieval.passages
         instruments = self._instrument_names(self._docs(doc))

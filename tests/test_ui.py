@@ -230,3 +230,15 @@ def test_non_local_host_requires_credentials(settings):
 
     with pytest.raises(AssistantError, match="--auth user:password"):
         serve(settings, host="0.0.0.0", port=_free_port(), block=False)
+
+
+def test_html_and_script_in_a_question_are_shown_as_text_and_never_run(page):
+    hostile = ('<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> '
+               '[click me](javascript:window.__pwned=3) What is forced pregnancy?')
+    ask(page, hostile)
+    chat = page.locator("#chat")
+    assert "<script>window.__pwned = 1</script>" in chat.inner_text()
+    assert chat.locator("img[src='x']").count() == 0
+    for link in chat.locator("a").all():
+        assert not (link.get_attribute("href") or "").startswith("javascript:")
+    assert page.evaluate("() => window.__pwned") is None
