@@ -23,12 +23,15 @@ from assistant import Assistant
 bot = Assistant.open()
 opened = time.perf_counter() - started
 questions = json.loads(sys.stdin.read())
-retrieval, ask = [], []
-for q in questions:
+def status(key):
+    return int(next(line for line in open("/proc/self/status") if line.startswith(key)).split()[1]) / 1024
+retrieval, ask, rss = [], [], []
+for n, q in enumerate(questions):
     t = time.perf_counter(); bot.retrieve(q); retrieval.append(time.perf_counter() - t)
     t = time.perf_counter(); bot.ask(q); ask.append(time.perf_counter() - t)
-hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))
-print(json.dumps({"open": opened, "retrieval": retrieval, "ask": ask, "rss_mb": int(hwm.split()[1]) / 1024}))
+    if n in (19, len(questions) - 1):
+        rss.append(status("VmRSS"))
+print(json.dumps({"open": opened, "retrieval": retrieval, "ask": ask, "rss_mb": status("VmHWM"), "rss_after": rss}))
 """
 
 
@@ -100,6 +103,10 @@ def run_benchmark(settings: Settings, *, questions: int = 120, skip_build: bool 
     print(f"retrieval over {len(asked)} questions: p50 {_percentile(serving['retrieval'], 50):.0f} ms, p95 {_percentile(serving['retrieval'], 95):.0f} ms")
     print(f"ask over {len(asked)} questions: p50 {_percentile(serving['ask'], 50):.0f} ms, p95 {_percentile(serving['ask'], 95):.0f} ms")
     print(f"serving process peak RSS: {serving['rss_mb']:.0f} MB")
+    if len(serving["rss_after"]) == 2:
+        first, last = serving["rss_after"]
+        print(f"memory after 20 asks {first:.0f} MB, after {len(asked)} asks {last:.0f} MB "
+              f"(growth {100 * (last - first) / first:+.1f}% over {len(asked) - 20} asks)")
 
     from assistant.core import Assistant
     from assistant.evals.metrics import hit_at_k

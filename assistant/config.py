@@ -27,6 +27,10 @@ class Settings(BaseSettings):
         description="Where `corpus sync` puts verified documents (not committed).",
     )
     index_dir: Path = Field(default=Path("index"), description="Built index (Chroma, BM25, manifest).")
+    chroma_url: str | None = Field(
+        default=None,
+        description="A Chroma server (e.g. http://127.0.0.1:8000) to hold the vectors instead of the embedded store.",
+    )
     download: bool = Field(
         default=False,
         description="Let `corpus sync` download missing documents from their official URLs.",

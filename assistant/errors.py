@@ -40,3 +40,7 @@ class IndexStaleError(AssistantError):
 
 class IndexCorruptError(AssistantError):
     exit_code = 3
+
+
+class IndexBuildError(AssistantError):
+    exit_code = 3

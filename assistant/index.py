@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
+from urllib.parse import urlparse
 
 import numpy as np
 
@@ -29,7 +30,13 @@ from assistant.corpus.manifest import load_manifest
 from assistant.corpus.structure import parse_document
 from assistant.corpus.sync import document_status, sha256_of
 from assistant.embedding import load_embedder
-from assistant.errors import IndexCorruptError, IndexMissingError, IndexStaleError, UnreadableDocumentError
+from assistant.errors import (
+    IndexBuildError,
+    IndexCorruptError,
+    IndexMissingError,
+    IndexStaleError,
+    UnreadableDocumentError,
+)
 from assistant.lexical import LexicalIndex
 from assistant.models import Chunk, Source, Unit
 from assistant.tokens import truncate_tokens
@@ -64,6 +71,7 @@ def expected_fingerprint(settings: Settings, sources: list[Source]) -> dict:
         "documents": documents,
         "embedding": settings.embedding_package,
         "chunk_tokens": settings.chunk_tokens,
+        "vector_store": settings.chroma_url or "embedded",
         "code": _code_hash(),
         "versions": _versions(),
     }
@@ -71,7 +79,7 @@ def expected_fingerprint(settings: Settings, sources: list[Source]) -> dict:
 
 def stale_reasons(built: dict, expected: dict) -> list[str]:
     reasons = []
-    for key in ("format", "embedding", "chunk_tokens", "code", "versions"):
+    for key in ("format", "embedding", "chunk_tokens", "vector_store", "code", "versions"):
         if built.get(key) != expected.get(key):
             reasons.append(f"{key} changed ({built.get(key)} → {expected.get(key)})")
     old, new = built.get("documents", {}), expected.get("documents", {})
@@ -174,9 +182,10 @@ def build_index(settings: Settings, *, progress: bool = True) -> BuildReport:
 
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
     building = index_dir / f"building-{stamp}"
-    building.mkdir()
+    collection = COLLECTION if not settings.chroma_url else f"{COLLECTION}-{stamp}"
     try:
-        _write_vectors(building / "chroma", chunks, vectors)
+        building.mkdir()
+        _write_vectors(settings, building / "chroma", collection, chunks, vectors)
         LexicalIndex.build(texts).save(building / "bm25")
         _write_jsonl(building / "units.jsonl", [u.model_dump() for u in units])
         _write_jsonl(building / "chunks.jsonl", [c.model_dump() for c in chunks])
@@ -189,14 +198,23 @@ def build_index(settings: Settings, *, progress: bool = True) -> BuildReport:
             units=len(units),
             chunks=len(chunks),
             embedding_model=embedder.identity,
+            collection=collection,
         )
         (building / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         store = index_dir / f"store-{stamp}"
         building.rename(store)
-    except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
+    except BaseException as exc:
+        full = _disk_nearly_full(index_dir)  # measured before the partial build is removed
+        _discard(settings, building, collection)
+        # A full disk surfaces as an OSError, or as an error inside Chroma's storage engine.
+        if isinstance(exc, OSError) or (isinstance(exc, Exception) and full):
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise IndexBuildError(
+                f"cannot write the index in {index_dir} ({reason}): free some space, make the folder writable "
+                "or choose another one with ASSISTANT_INDEX_DIR; the previous index is unchanged"
+            ) from exc
         raise
-    _swap_current(index_dir, store)
+    _swap_current(settings, index_dir, store)
     _progress(f"index ready: {len(units)} units, {len(chunks)} chunks", progress)
     return BuildReport(
         store=store,
@@ -248,16 +266,38 @@ def _read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def chroma_client(path: Path):
+def chroma_client(settings: Settings, path: Path):
+    """The embedded store in the index folder, or the Chroma server named by ASSISTANT_CHROMA_URL."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        return chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
+                                   ssl=url.scheme == "https", settings=chroma_settings)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
-def _write_vectors(path: Path, chunks: list[Chunk], vectors: np.ndarray) -> None:
-    client = chroma_client(path)
-    collection = client.create_collection(COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"})
+def _disk_nearly_full(folder: Path, margin: int = 20 * 1024 * 1024) -> bool:
+    try:
+        return shutil.disk_usage(folder).free < margin
+    except OSError:
+        return False
+
+
+def _discard(settings: Settings, building: Path, collection: str) -> None:
+    shutil.rmtree(building, ignore_errors=True)
+    if settings.chroma_url:
+        try:
+            chroma_client(settings, building).delete_collection(collection)
+        except Exception:  # noqa: BLE001 - the collection may never have been created
+            pass
+
+
+def _write_vectors(settings: Settings, path: Path, name: str, chunks: list[Chunk], vectors: np.ndarray) -> None:
+    client = chroma_client(settings, path)
+    collection = client.create_collection(name, embedding_function=None, metadata={"hnsw:space": "cosine"})
     step = 2000
     for start in range(0, len(chunks), step):
         batch = chunks[start : start + step]
@@ -269,7 +309,7 @@ def _write_vectors(path: Path, chunks: list[Chunk], vectors: np.ndarray) -> None
         )
 
 
-def _swap_current(index_dir: Path, store: Path) -> None:
+def _swap_current(settings: Settings, index_dir: Path, store: Path) -> None:
     previous = current_store(index_dir)
     pointer_tmp = index_dir / "CURRENT.tmp"
     pointer_tmp.write_text(store.name, encoding="utf-8")
@@ -278,6 +318,12 @@ def _swap_current(index_dir: Path, store: Path) -> None:
     keep = {store.name, previous.name if previous else ""}
     for old in index_dir.glob("store-*"):
         if old.name not in keep:
+            try:
+                collection = json.loads((old / "manifest.json").read_text(encoding="utf-8")).get("collection")
+            except (OSError, ValueError):
+                collection = None
+            if collection:
+                _discard(settings, old, collection)
             shutil.rmtree(old, ignore_errors=True)
 
 
@@ -312,20 +358,24 @@ def open_index(settings: Settings, *, allow_stale: bool = False) -> IndexStore:
         raise IndexCorruptError(f"index folder {store} named in {index_dir / 'CURRENT'} is missing: {build_hint}")
     try:
         manifest = json.loads((store / "manifest.json").read_text(encoding="utf-8"))
-        units = [Unit(**row) for row in _read_jsonl(store / "units.jsonl")]
-        chunks = [Chunk(**row) for row in _read_jsonl(store / "chunks.jsonl")]
-        lexical = LexicalIndex.load(store / "bm25")
-        with np.load(store / "embeddings.npz") as saved:
-            vectors = saved["vectors"]
-        collection = chroma_client(store / "chroma").get_collection(COLLECTION)
-        if collection.count() != len(chunks) or len(vectors) != len(chunks):
-            raise ValueError(f"vector store holds {collection.count()} chunks, expected {len(chunks)}")
-    except Exception as exc:  # any damage to the folder ends here, with one clear message
+    except (OSError, ValueError) as exc:
         raise IndexCorruptError(f"index in {store} is damaged ({exc}): {build_hint}") from exc
     if not allow_stale:
         sources = load_manifest(settings.manifest_path)
         reasons = stale_reasons(manifest, expected_fingerprint(settings, sources))
         if reasons:
             raise IndexStaleError(f"index is out of date ({'; '.join(reasons)}): run `assistant index build`")
+    try:
+        units = [Unit(**row) for row in _read_jsonl(store / "units.jsonl")]
+        chunks = [Chunk(**row) for row in _read_jsonl(store / "chunks.jsonl")]
+        lexical = LexicalIndex.load(store / "bm25")
+        with np.load(store / "embeddings.npz") as saved:
+            vectors = saved["vectors"]
+        collection = chroma_client(settings, store / "chroma").get_collection(manifest.get("collection", COLLECTION))
+        if collection.count() != len(chunks) or len(vectors) != len(chunks):
+            raise ValueError(f"vector store holds {collection.count()} chunks, expected {len(chunks)}")
+    except Exception as exc:  # any damage to the folder, or an unreachable server, ends here with one message
+        raise IndexCorruptError(f"index in {store} is damaged or its vector store is unreachable ({exc}): "
+                                f"{build_hint}") from exc
     return IndexStore(path=store, manifest=manifest, units=units, chunks=chunks, collection=collection,
                       lexical=lexical, vectors=vectors)

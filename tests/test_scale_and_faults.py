@@ -1,0 +1,163 @@
+"""Chroma server mode (scale-out) and faults: a killed build, asks during a rebuild, a full disk."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+from assistant.config import PROJECT_ROOT
+from assistant.core import Assistant
+from assistant.corpus.manifest import load_manifest
+from assistant.corpus.sync import sync_corpus
+from assistant.errors import IndexBuildError
+from assistant.evals.suite import evaluate
+from assistant.index import build_index, current_store
+
+CHROMA = str(PROJECT_ROOT / ".venv" / "bin" / "chroma")
+ASSISTANT = str(PROJECT_ROOT / ".venv" / "bin" / "assistant")
+
+
+def _sync(settings):
+    sync_corpus(load_manifest(settings.manifest_path), settings.mirror_path, settings.documents_path,
+                download=False, timeout=0)
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory):
+    """A real Chroma server on loopback, as `chroma run` starts it."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = tmp_path_factory.mktemp("chroma-server")
+    process = subprocess.Popen([CHROMA, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+    url = f"http://127.0.0.1:{port}"
+    import chromadb
+
+    for _ in range(60):
+        try:
+            chromadb.HttpClient(host="127.0.0.1", port=port).heartbeat()
+            break
+        except Exception:  # noqa: BLE001 - not up yet
+            time.sleep(0.5)
+    else:
+        process.kill()
+        pytest.fail("chroma run did not start")
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def test_server_mode_builds_and_answers_like_the_embedded_store(small_project, chroma_server):
+    _sync(small_project)
+    server = small_project.model_copy(update={"chroma_url": chroma_server})
+    report = build_index(server, progress=False)
+    assert not (report.store / "chroma").exists()  # the vectors live in the server
+    answer = Assistant.open(server).ask("Is imposing measures to prevent births within a group genocide?")
+    assert ("genocide-convention", "art. II(d)") in [(c.doc, c.unit) for c in answer.citations]
+
+
+def test_switching_the_vector_store_makes_the_index_stale(small_project, chroma_server):
+    from assistant.errors import IndexStaleError
+
+    _sync(small_project)
+    build_index(small_project, progress=False)
+    with pytest.raises(IndexStaleError, match="vector_store changed"):
+        Assistant.open(small_project.model_copy(update={"chroma_url": chroma_server}))
+
+
+def test_rebuild_in_server_mode_removes_old_collections(small_project, chroma_server):
+    import chromadb
+
+    _sync(small_project)
+    server = small_project.model_copy(update={"chroma_url": chroma_server})
+    for _ in range(3):
+        build_index(server, progress=False)
+    port = int(chroma_server.rsplit(":", 1)[1])
+    names = {c.name if hasattr(c, "name") else c for c in chromadb.HttpClient(host="127.0.0.1", port=port).list_collections()}
+    kept = {p.name.replace("store-", "chunks-") for p in server.index_path.glob("store-*")}
+    assert kept <= names and len(kept) == 2
+
+
+def test_full_corpus_evaluation_is_the_same_in_server_mode(assistant, chroma_server, tmp_path):
+    """Several workers can share one index folder and one Chroma server; answers do not change."""
+    index = tmp_path / "index"
+    shutil.copytree(assistant.store.path, index / assistant.store.path.name)  # reuse its embeddings
+    (index / "CURRENT").write_text(assistant.store.path.name, encoding="utf-8")
+    server = assistant.settings.model_copy(update={"chroma_url": chroma_server, "index_dir": index})
+    build_index(server, progress=False)
+    _, embedded = evaluate(assistant.settings, "smoke", ["default"], out=tmp_path / "embedded", progress=False)
+    _, remote = evaluate(server, "smoke", ["default"], out=tmp_path / "remote", progress=False)
+    for key in ("article_hit@5", "pinpoint_hit@5", "decline_recall", "citation_recall"):
+        assert remote["default"]["overall"][key] == embedded["default"]["overall"][key]
+
+
+def test_a_build_killed_midway_leaves_the_previous_index_serving(small_project):
+    _sync(small_project)
+    first = build_index(small_project, progress=False).store
+    synced = small_project.documents_path / "wigj-focus-areas.md"
+    synced.write_text(synced.read_text(encoding="utf-8") + "\n## Added\n\nA paragraph to embed.\n", encoding="utf-8")
+    env = {**os.environ, "ASSISTANT_HOME": str(small_project.home), "ASSISTANT_MIRROR": str(small_project.mirror_path)}
+    process = subprocess.Popen([ASSISTANT, "index", "build"], cwd=PROJECT_ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for line in process.stdout:  # wait until it is embedding, then kill it without warning
+        if "chunks from" in line:
+            break
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert current_store(small_project.index_path) == first
+    bot = Assistant.open(small_project, allow_stale=True)
+    assert bot.ask("What is gender apartheid?").citations
+    build_index(small_project, progress=False)  # the next build cleans up and succeeds
+    assert not list(small_project.index_path.glob("building-*"))
+    assert Assistant.open(small_project).store.unit("wigj-focus-areas", "Added, para. 1")
+
+
+def test_asks_keep_answering_from_the_old_index_during_a_rebuild(small_project):
+    _sync(small_project)
+    build_index(small_project, progress=False)
+    bot = Assistant.open(small_project)
+    answers, errors = [], []
+    done = threading.Event()
+
+    def keep_asking():
+        while not done.is_set():
+            try:
+                answers.append(bot.ask("Is imposing measures to prevent births within a group genocide?"))
+            except Exception as exc:  # noqa: BLE001 - any failure is what this test looks for
+                errors.append(exc)
+
+    (bot.store.path / "embeddings.npz").unlink()  # no cache: the rebuild embeds everything again
+    worker = threading.Thread(target=keep_asking)
+    worker.start()
+    try:
+        build_index(small_project.model_copy(update={"chunk_tokens": 120}), progress=False)
+    finally:
+        done.set()
+        worker.join(timeout=60)
+    assert errors == []
+    assert len(answers) >= 2 and all(a.citations for a in answers)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root (CI runs as root)")
+def test_a_full_disk_gives_a_clear_error_and_keeps_the_previous_index(small_project, tmp_path):
+    _sync(small_project)
+    index = tmp_path / "tiny-index"
+    index.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(index)], check=True)
+    try:
+        settings = small_project.model_copy(update={"index_dir": index})
+        with pytest.raises(IndexBuildError, match="cannot write the index .* free some space"):
+            build_index(settings, progress=False)
+        assert current_store(index) is None
+        assert not list(index.glob("building-*"))
+    finally:
+        subprocess.run(["umount", str(index)], check=False)
