@@ -160,4 +160,4 @@ def test_a_full_disk_gives_a_clear_error_and_keeps_the_previous_index(small_proj
         assert current_store(index) is None
         assert not list(index.glob("building-*"))
     finally:
-        subprocess.run(["umount", str(index)], check=False)
+        subprocess.run(["umount", "--lazy", str(index)], check=False)  # Chroma may still hold a file open
