@@ -70,14 +70,14 @@ class Assistant:
         self, question: str, *, doc: str | list[str] | None = None, k: int | None = None,
         history: list[str] | None = None,
     ) -> list[Passage]:
-        return self._retrieve(question, doc, k, history)[1].passages
+        return self._retrieve(question, self._docs(doc), k, history)[1].passages
 
-    def _retrieve(self, question, doc, k, history):
+    def _retrieve(self, question, docs, k, history):
         text = clean_question(question, self.settings.max_question_chars)
         query = text
         if history:  # a follow-up is read together with the question before it
             query = f"{text} {clean_question(history[-1], self.settings.max_question_chars)}"
-        return text, self.retriever.retrieve(query, docs=self._docs(doc), k=k)
+        return text, self.retriever.retrieve(query, docs=docs, k=k)
 
     def _docs(self, doc: str | list[str] | None) -> list[str] | None:
         if doc is None:
@@ -110,9 +110,10 @@ class Assistant:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     def _answer(self, question, doc, k, history) -> Answer:
-        text, retrieval = self._retrieve(question, doc, k, history)
+        docs = self._docs(doc)
+        text, retrieval = self._retrieve(question, docs, k, history)
         passages = retrieval.passages
-        instruments = self._instrument_names(self._docs(doc))
+        instruments = self._instrument_names(docs)
         if retrieval.unmatched and not any(p.exact for p in passages):
             missing = ", ".join(f"{self._short_title(r.doc)}, {r.locator}" for r in retrieval.unmatched)
             return decline(text, instruments, f"the provision named does not exist in the corpus: {missing}")

@@ -193,7 +193,8 @@ class Retriever:
         scores, best_dense, best_lexical = self._fuse(query_vector, dense, lexical)
 
         named = named_references(question, self.indexed_docs if not docs else set(docs))
-        exact = self._named_units(named)
+        found = {ref: self._named_units([ref]) for ref in named}
+        exact = set().union(*found.values())
         for unit_position in scores:  # an instrument named in the question ranks its provisions higher
             if self.store.units[unit_position].doc in hinted:
                 scores[unit_position] += self._hint_bonus
@@ -207,7 +208,7 @@ class Retriever:
             self._fill_dense(top, query_vector, best_dense)
         passages = [self._passage(u, scores.get(u, 0.0), best_dense.get(u, 0.0), best_lexical.get(u, 0.0), u in exact)
                     for u in top]
-        return Retrieval(passages=passages, named=named, unmatched=[r for r in named if not self._named_units([r])])
+        return Retrieval(passages=passages, named=named, unmatched=[r for r in named if not found[r]])
 
     @property
     def _hint_bonus(self) -> float:
@@ -315,14 +316,13 @@ class Retriever:
         return found
 
     def _fill_dense(self, units: list[int], query_vector: np.ndarray, best_dense: dict[int, float]) -> None:
+        """Cosine of named units the dense search did not reach, from the vectors already in memory."""
         wanted = {(self.store.units[u].doc, self.store.units[u].unit): u for u in units if u not in best_dense}
-        ids = [c.id for c in self.store.chunks if (c.doc, c.unit) in wanted]
-        if not ids:
-            return
-        result = self.store.collection.get(ids=ids, include=["embeddings", "metadatas"])
-        for embedding, meta in zip(result["embeddings"], result["metadatas"]):
-            u = wanted[(meta["doc"], meta["unit"])]
-            best_dense[u] = max(best_dense.get(u, -1.0), float(np.dot(query_vector, np.asarray(embedding))))
+        for position, chunk in enumerate(self.store.chunks):
+            u = wanted.get((chunk.doc, chunk.unit))
+            if u is not None:
+                cosine = float(self.store.vectors[position] @ query_vector)
+                best_dense[u] = max(best_dense.get(u, -1.0), cosine)
 
     def _passage(self, u: int, score: float, dense: float, lexical: float, exact: bool) -> Passage:
         unit: Unit = self.store.units[u]
