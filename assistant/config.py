@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +73,31 @@ class Settings(BaseSettings):
     question_log: Path = Field(default=Path("evals/feedback/questions.jsonl"), description="Where questions are logged when opted in.")
     max_question_chars: int = Field(default=4000, description="Longer questions are refused.")
 
+    llm_backend: Literal["extractive", "llama-cpp", "openai-compatible"] = Field(
+        default="extractive",
+        description="Who writes the answer: `extractive` (verbatim quotes, no model), `llama-cpp` (a local GGUF "
+        "model) or `openai-compatible` (Ollama, vLLM, llama.cpp server, LM Studio, a hosted API).",
+    )
+    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1.")
+    llm_model: str | None = Field(default=None, description="Model name the server knows, e.g. llama3.1:8b.")
+    llm_api_key: SecretStr | None = Field(default=None, description="Key for the server, if it needs one.")
+    llm_model_path: Path | None = Field(default=None, description="GGUF model file for the llama-cpp backend.")
+    llm_timeout: float = Field(default=60.0, gt=0, description="Seconds to wait for the model before answering extractively.")
+    llm_max_tokens: int = Field(default=512, ge=16, description="Most tokens the model may write per answer.")
+    llm_temperature: float = Field(default=0.0, ge=0, le=2, description="Sampling temperature (0: most literal).")
+    llm_context_window: int = Field(default=4096, ge=512, description="Context window of the model (tokens).")
+    llm_threads: int = Field(default=2, ge=1, description="CPU threads for the llama-cpp backend.")
+    verify_min_kept: float = Field(
+        default=0.5, ge=0, le=1,
+        description="Share of a generated answer's legal sentences that must pass citation checks; "
+        "below it the extractive answer is shown instead.",
+    )
+
+    uploads_dir: Path = Field(default=Path("uploads"), description="User-uploaded documents and their local collection.")
+    upload_max_mb: float = Field(default=20.0, gt=0, description="Largest document that can be uploaded (MB).")
+    search_uploads: bool = Field(default=True, description="Search uploaded documents with the corpus (evaluations turn it off).")
+    upload_max_documents: int = Field(default=100, ge=1, description="Most documents the local collection holds.")
+
     def resolve(self, path: Path) -> Path:
         return path if path.is_absolute() else (self.home / path).resolve()
 
@@ -89,3 +116,7 @@ class Settings(BaseSettings):
     @property
     def index_path(self) -> Path:
         return self.resolve(self.index_dir)
+
+    @property
+    def uploads_path(self) -> Path:
+        return self.resolve(self.uploads_dir)

@@ -6,6 +6,7 @@ import json
 import re
 import threading
 import unicodedata
+from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from assistant.answer.extractive import compose_answer, decline
@@ -14,9 +15,14 @@ from assistant.corpus.manifest import load_manifest
 from assistant.embedding import load_embedder
 from assistant.errors import InvalidQuestionError
 from assistant.index import IndexStore, open_index
-from assistant.models import Answer, Passage
+from assistant.models import Answer, Draft, Passage, Unit
+from assistant.prompts import prompt_version
 from assistant.retrieval import Retriever
 from assistant.scope import load_scope, outside_reason
+from assistant.uploads import DOC_PREFIX, UploadStore
+
+UPLOADS = "uploads"  # the document filter value that stands for every uploaded document
+STREAM_WORDS = 12  # words per streamed draft of an extractive answer
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -47,6 +53,13 @@ class Assistant:
         self.retriever = Retriever(store, self.embedder, self.sources, settings)
         self._log_lock = threading.Lock()
         self.scope = load_scope(settings.resolve(settings.scope), self.sources, set(self.indexed_documents))
+        self.uploads = UploadStore(settings, self.embedder)
+        self.generator = None
+        if settings.llm_backend != "extractive":
+            from assistant.answer.generative import GenerativeAnswerer
+            from assistant.answer.llm import make_llm
+
+            self.generator = GenerativeAnswerer(make_llm(settings), settings)
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, allow_stale: bool = False) -> "Assistant":
@@ -57,49 +70,103 @@ class Assistant:
         """The same index and model with other settings (evaluation presets)."""
         return Assistant(self.settings.model_copy(update=overrides), self.store)
 
+    def unit(self, doc: str, locator: str) -> Unit | None:
+        """A cited unit, from the corpus or from an uploaded document."""
+        if doc.startswith(DOC_PREFIX):
+            return self.uploads.unit(doc, locator)
+        return self.store.unit(doc, locator)
+
     @property
     def indexed_documents(self) -> list[str]:
         return list(self.store.manifest.get("indexed", []))
 
-    def _instrument_names(self, docs: list[str] | None) -> list[str]:
+    def _instrument_names(self, docs: list[str] | None, uploads: bool = False) -> list[str]:
         by_id = {s.id: s for s in self.sources}
-        wanted = docs or self.indexed_documents
-        return [by_id[d].short_title for d in wanted if d in by_id and d in self.indexed_documents]
+        wanted = self.indexed_documents if docs is None else docs
+        names = [by_id[d].short_title for d in wanted if d in by_id and d in self.indexed_documents]
+        if uploads and self.settings.search_uploads and self.uploads.list():
+            names.append("your uploaded documents")
+        return names
 
     def retrieve(
         self, question: str, *, doc: str | list[str] | None = None, k: int | None = None,
         history: list[str] | None = None,
     ) -> list[Passage]:
-        return self._retrieve(question, self._docs(doc), k, history)[1].passages
-
-    def _retrieve(self, question, docs, k, history):
         text = clean_question(question, self.settings.max_question_chars)
-        query = text
-        if history:  # a follow-up is read together with the question before it
-            query = f"{text} {clean_question(history[-1], self.settings.max_question_chars)}"
-        return text, self.retriever.retrieve(query, docs=docs, k=k)
+        docs, uploads = self._docs(doc)
+        query, _ = self._standalone(text, history)
+        return self._search(query, docs, uploads, k)[0]
 
-    def _docs(self, doc: str | list[str] | None) -> list[str] | None:
+    def _standalone(self, text: str, history: list[str] | None) -> tuple[str, str]:
+        """What to search for: the question, or a follow-up read with the conversation before it."""
+        if not history:
+            return text, ""
+        previous = [clean_question(h, self.settings.max_question_chars) for h in history]
+        if self.generator is not None:
+            return self.generator.condense(text, previous)
+        return f"{text} {previous[-1]}", ""
+
+    def _search(self, query: str, docs: list[str] | None, uploads: bool, k: int | None):
+        k = k or self.settings.top_k
+        retrieval = self.retriever.retrieve(query, docs=docs, k=k) if docs != [] else None
+        passages = list(retrieval.passages) if retrieval else []
+        if uploads and self.settings.search_uploads:
+            found = self.uploads.search(query, self.embedder.embed_query(query), k, self.settings.decline_threshold)
+            passages = _merge_by_score(passages, found, k)
+        return passages, retrieval
+
+    def _docs(self, doc: str | list[str] | None) -> tuple[list[str] | None, bool]:
+        """Corpus documents to search (None: all) and whether to search the uploads."""
         if doc is None:
-            return None
+            return None, True
         docs = [doc] if isinstance(doc, str) else list(doc)
-        unknown = [d for d in docs if d not in self.indexed_documents]
+        unknown = [d for d in docs if d not in self.indexed_documents and d != UPLOADS]
         if unknown:
             raise InvalidQuestionError(
                 f"unknown or unindexed document: {', '.join(unknown)}; "
-                f"indexed: {', '.join(self.indexed_documents)}"
+                f"indexed: {', '.join(self.indexed_documents)} (and '{UPLOADS}' for uploaded documents)"
             )
-        return docs
+        return [d for d in docs if d != UPLOADS], UPLOADS in docs
 
     def ask(
         self, question: str, *, doc: str | list[str] | None = None, k: int | None = None,
         history: list[str] | None = None,
     ) -> Answer:
         """Answer from the corpus with pinpoint citations, or decline and say why."""
-        answer = self._answer(question, doc, k, history)
+        answer = None
+        for event in self.ask_stream(question, doc=doc, k=k, history=history):
+            answer = event
+        return answer
+
+    def ask_stream(
+        self, question: str, *, doc: str | list[str] | None = None, k: int | None = None,
+        history: list[str] | None = None,
+    ) -> Iterator[Draft | Answer]:
+        """Drafts of the answer as it is written (each replaces the one before), then the Answer."""
+        text = clean_question(question, self.settings.max_question_chars)
+        docs, uploads = self._docs(doc)
+        query, notice = self._standalone(text, history)
+        passages, retrieval = self._search(query, docs, uploads, k)
+        instruments = self._instrument_names(docs, uploads)
+        answer = self._decline_reason(text, query, passages, retrieval, instruments)
+        if answer is None:
+            relevant = self._citable(passages)
+            if self.generator is None:
+                answer = compose_answer(text, relevant)
+                yield from _drafts(answer.answer)
+            else:
+                for event in self.generator.stream(text, relevant, instruments):
+                    if isinstance(event, Answer):
+                        answer = event
+                    else:
+                        yield event
+        answer = answer.model_copy(update={
+            "query": query, "prompt_version": prompt_version(),
+            "notice": " ".join(n for n in (notice, answer.notice) if n),
+        })
         if self.settings.log_questions:  # off by default: questions can concern survivors' cases
             self._log(answer)
-        return answer
+        yield answer
 
     def _log(self, answer: Answer) -> None:
         path = self.settings.resolve(self.settings.question_log)
@@ -109,29 +176,45 @@ class Assistant:
         with self._log_lock, path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
-    def _answer(self, question, doc, k, history) -> Answer:
-        docs = self._docs(doc)
-        text, retrieval = self._retrieve(question, docs, k, history)
-        passages = retrieval.passages
-        instruments = self._instrument_names(docs)
-        if retrieval.unmatched and not any(p.exact for p in passages):
+    def _decline_reason(self, text, query, passages, retrieval, instruments) -> Answer | None:
+        """The decline, if the corpus does not answer; None when it does."""
+        exact = any(p.exact for p in passages)
+        if retrieval and retrieval.unmatched and not exact:
             missing = ", ".join(f"{self._short_title(r.doc)}, {r.locator}" for r in retrieval.unmatched)
             return decline(text, instruments, f"the provision named does not exist in the corpus: {missing}")
         outside = outside_reason(text, self.scope)
-        if outside and not any(p.exact for p in passages):
+        if outside and not exact and not any(p.doc.startswith(DOC_PREFIX) for p in passages):
             return decline(text, instruments, outside)
         if not passages:
             return decline(text, instruments, "nothing was retrieved")
         best = max(p.dense for p in passages)
-        if not any(p.exact for p in passages) and best < self.settings.decline_threshold:
+        if not exact and best < self.settings.decline_threshold:
             return decline(
                 text, instruments,
                 f"best match similarity {best:.2f} is below the threshold {self.settings.decline_threshold:.2f}",
             )
+        return None
+
+    def _citable(self, passages: list[Passage]) -> list[Passage]:
         top = max(p.score for p in passages)
         relevant = [p for p in passages if p.exact or (
             p.dense >= self.settings.decline_threshold and p.score >= self.settings.cite_relative_score * top)]
-        return compose_answer(text, relevant or passages[:1])
+        return relevant or passages[:1]
 
     def _short_title(self, doc: str) -> str:
         return next((s.short_title for s in self.sources if s.id == doc), doc)
+
+
+def _merge_by_score(corpus: list[Passage], uploaded: list[Passage], k: int) -> list[Passage]:
+    """Uploaded passages take their place in the corpus ranking by score; named provisions stay first."""
+    merged = list(corpus)
+    for passage in uploaded:
+        at = next((i for i, p in enumerate(merged) if not p.exact and p.score < passage.score), len(merged))
+        merged.insert(at, passage)
+    return merged[:k]
+
+
+def _drafts(text: str) -> Iterator[Draft]:
+    words = text.split(" ")
+    for end in range(STREAM_WORDS, len(words), STREAM_WORDS):
+        yield Draft(text=" ".join(words[:end]))

@@ -49,7 +49,14 @@ class Embedder:
         return np.asarray(vectors, dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed([text])[0]
+        """The question's vector; cached, as retrieval and the uploads search both need it."""
+        return self._cached_query(text)
+
+    @lru_cache(maxsize=256)
+    def _cached_query(self, text: str) -> np.ndarray:
+        vector = self.embed([text])[0]
+        vector.setflags(write=False)
+        return vector
 
 
 @lru_cache(maxsize=2)

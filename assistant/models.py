@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -104,9 +106,29 @@ class Citation(BaseModel):
     score: float
 
 
+class SentenceCheck(BaseModel):
+    """How one sentence of a generated answer fared against the sources it cites."""
+
+    text: str
+    markers: list[int] = Field(default_factory=list)
+    status: Literal["kept", "flagged", "removed"]
+    reason: str = Field(default="", description="Why it was flagged or removed; what was checked if kept.")
+
+
 class Answer(BaseModel):
     question: str
     answer: str
     declined: bool
     reason: str = ""
     citations: list[Citation] = Field(default_factory=list)
+    backend: str = Field(default="extractive", description="Who wrote the answer text.")
+    prompt_version: str = Field(default="", description="Version of the prompt templates (prompts/VERSION + hash).")
+    query: str = Field(default="", description="What was searched: the question, or a follow-up made standalone.")
+    notice: str = Field(default="", description="Something the reader must know: a model failure, removed sentences.")
+    sentences: list[SentenceCheck] = Field(default_factory=list, description="Verifier results (generated answers).")
+
+
+class Draft(BaseModel):
+    """A streamed, already verified part of an answer; each draft replaces the previous one."""
+
+    text: str
