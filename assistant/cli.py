@@ -28,11 +28,16 @@ def _settings(args: argparse.Namespace) -> Settings:
 # ask
 
 
-def _print_answer(answer, as_json: bool) -> None:
+def _print_answer(answer, as_json: bool, streamed: str = "") -> None:
     if as_json:
         print(json.dumps(answer.model_dump(), ensure_ascii=False), flush=True)
         return
-    print(answer.answer)
+    if answer.answer.startswith(streamed):
+        print(answer.answer[len(streamed):])
+    else:  # the final answer differs from what was streamed (a fallback): show it whole
+        print(f"\n\n---\n{answer.answer}")
+    if answer.notice:
+        print(f"\nNote: {answer.notice}")
     if answer.declined:
         print(f"\n(declined: {answer.reason})")
         return
@@ -40,6 +45,20 @@ def _print_answer(answer, as_json: bool) -> None:
     for c in answer.citations:
         page = f", PDF p. {c.page}" if c.page else ""
         print(f"  [{c.marker}] {c.short_title}, {c.unit}{page} — {c.title}")
+
+
+def _stream_answer(bot, question: str, doc, k) -> None:
+    """Print the answer as it is written, then its sources."""
+    from assistant.models import Answer
+
+    shown = ""
+    for event in bot.ask_stream(question, doc=doc, k=k):
+        if isinstance(event, Answer):
+            _print_answer(event, False, shown)
+        elif event.text.startswith(shown):
+            sys.stdout.write(event.text[len(shown):])
+            sys.stdout.flush()
+            shown = event.text
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -51,7 +70,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
         clean_question(args.question, settings.max_question_chars)  # refuse bad input before loading anything
     bot = Assistant.open(settings)
     if args.question is not None:
-        _print_answer(bot.ask(args.question, doc=args.doc, k=args.k), args.json)
+        if args.json:
+            _print_answer(bot.ask(args.question, doc=args.doc, k=args.k), True)
+        else:
+            _stream_answer(bot, args.question, args.doc, args.k)
         return 0
     if not args.json:
         raise InvalidQuestionError('give a question, e.g. assistant ask "What is forced pregnancy?", or use --json to read questions from standard input')
@@ -123,6 +145,41 @@ def cmd_corpus_list(args: argparse.Namespace) -> int:
         if r.status is Status.HASH_MISMATCH:
             state = "wrong version"
         print(f"{r.source.id:<{width}}  {state:<13} {r.source.short_title} — {r.source.version or 'version unknown'}")
+    return 0
+
+
+def _upload_store(settings):
+    from assistant.embedding import load_embedder
+    from assistant.uploads import UploadStore
+
+    return UploadStore(settings, load_embedder(settings.embedding_package))
+
+
+def cmd_corpus_add(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    path = Path(args.file)
+    if not path.is_file():
+        from assistant.uploads import UploadError
+
+        raise UploadError(f"{args.file}: no such file")
+    document = _upload_store(settings).add_file(path, title=args.title)
+    print(f"added {document.id}: “{document.title}” ({document.kind}, {document.units} units, {document.chunks} chunks); "
+          f"cited as “{document.short_title}, …”")
+    return 0
+
+
+def cmd_corpus_uploads(args: argparse.Namespace) -> int:
+    documents = _upload_store(_settings(args)).list()
+    if not documents:
+        print("no uploaded documents (add one with `assistant corpus add FILE`)")
+    for d in documents:
+        print(f"{d.id}  {d.kind:<8} {d.units:>4} units  {d.added_at}  {d.title}  ({d.original_name})")
+    return 0
+
+
+def cmd_corpus_remove(args: argparse.Namespace) -> int:
+    document = _upload_store(_settings(args)).remove(args.id)
+    print(f"removed {document.id}: “{document.title}”")
     return 0
 
 
@@ -261,6 +318,15 @@ def build_parser() -> argparse.ArgumentParser:
     sync.set_defaults(func=cmd_corpus_sync)
     listing = corpus.add_parser("list", help="each document and whether it is synced and indexed")
     listing.set_defaults(func=cmd_corpus_list)
+    add = corpus.add_parser("add", help="upload your own PDF, Markdown or text file into the local collection")
+    add.add_argument("file", help="a .pdf, .md or .txt file")
+    add.add_argument("--title", help="title used in citations (default: from the file name)")
+    add.set_defaults(func=cmd_corpus_add)
+    uploads = corpus.add_parser("uploads", help="list uploaded documents")
+    uploads.set_defaults(func=cmd_corpus_uploads)
+    remove = corpus.add_parser("remove", help="remove an uploaded document by its id")
+    remove.add_argument("id", help="the id shown by `assistant corpus uploads`")
+    remove.set_defaults(func=cmd_corpus_remove)
 
     index = commands.add_parser("index", help="build or check the index").add_subparsers(dest="action", required=True)
     build = index.add_parser("build", help="build the index if it is missing or out of date")

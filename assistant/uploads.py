@@ -32,6 +32,7 @@ from assistant.models import Chunk, Passage, Unit
 COLLECTION = "local"
 KINDS = {".pdf": "pdf", ".md": "markdown", ".markdown": "markdown", ".txt": "text"}
 DOC_PREFIX = "upload-"
+LIST_ITEM = re.compile(r"^(?:[-*+•]|\d+[.)])\s")
 TITLE_CHARS = 120
 
 
@@ -71,6 +72,12 @@ def title_from(name: str) -> str:
     return re.sub(r"[_\s]+", " ", stem).strip()[:TITLE_CHARS] or "Untitled document"
 
 
+def markdown_title(data: bytes) -> str | None:
+    """The document's single level-1 heading, if it has exactly one."""
+    headings = re.findall(r"(?m)^#\s+(.+?)\s*#*\s*$", data.decode("utf-8", errors="replace"))
+    return headings[0] if len(headings) == 1 else None
+
+
 # ---------------------------------------------------------------------------------------------
 # parsing
 
@@ -86,9 +93,7 @@ def _pdf_units(doc: str, title: str, data: bytes) -> list[Unit]:
     try:
         for number in range(len(pdf)):
             page = pdf[number]
-            text = page.get_textpage().get_text_range()
-            text = re.sub(r"[ \t\r\f\v]+", " ", text.replace("\r\n", "\n")).strip()
-            text = re.sub(r"\n{2,}", "\n", text)
+            text = " ".join(page.get_textpage().get_text_range().split())  # layout line breaks are not sentences
             if text:
                 units.append(Unit(doc=doc, unit=f"p. {number + 1}", heading=f"{title}, page {number + 1}",
                                   page=number + 1, text=text))
@@ -99,16 +104,32 @@ def _pdf_units(doc: str, title: str, data: bytes) -> list[Unit]:
     return units
 
 
+def _paragraphs(lines: list[str]) -> str:
+    """Lines of one paragraph joined; paragraphs and list items each on a line of their own."""
+    out: list[str] = []
+    joined = True
+    for line in (raw.strip() for raw in lines):
+        if not line:
+            joined = False
+        elif out and joined and not LIST_ITEM.match(line):
+            out[-1] += " " + line
+        else:
+            out.append(line)
+            joined = True
+    return "\n".join(out)
+
+
 def _markdown_units(doc: str, title: str, text: str) -> list[Unit]:
     units: list[Unit] = []
     path: list[tuple[int, str]] = []
     body: list[str] = []
     seen: dict[str, int] = {}
+    top_level = len(re.findall(r"(?m)^#\s", text)) == 1  # one H1 is the document's title, not a section
 
     def flush() -> None:
-        words = "\n".join(body).strip()
+        words = _paragraphs(body)
         if words:
-            locator = " › ".join(h for _, h in path) or "opening text"
+            locator = " › ".join(h for level, h in path if not (top_level and level == 1)) or "opening text"
             seen[locator] = seen.get(locator, 0) + 1
             if seen[locator] > 1:
                 locator = f"{locator} ({seen[locator]})"
@@ -128,7 +149,7 @@ def _markdown_units(doc: str, title: str, text: str) -> list[Unit]:
 
 
 def _text_units(doc: str, title: str, text: str) -> list[Unit]:
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    paragraphs = [_paragraphs(p.splitlines()) for p in re.split(r"\n\s*\n", text) if p.strip()]
     return [Unit(doc=doc, unit=f"para. {n}", heading=f"{title}, paragraph {n}", text=p)
             for n, p in enumerate(paragraphs, start=1)]
 
@@ -240,7 +261,8 @@ class UploadStore:
                 raise UploadError(f"the local collection holds {len(self._documents)} documents, the limit "
                                   "(ASSISTANT_UPLOAD_MAX_DOCUMENTS): remove one first")
             document_id = sha[:12]
-            clean_title = " ".join((title or title_from(name)).split())[:TITLE_CHARS] or "Untitled document"
+            title = title or (markdown_title(data) if kind == "markdown" else None) or title_from(name)
+            clean_title = " ".join(title.split())[:TITLE_CHARS] or "Untitled document"
             doc = DOC_PREFIX + document_id
             units = parse_upload(doc, clean_title, kind, data)
             chunks = chunk_units(units, self.settings.chunk_tokens)

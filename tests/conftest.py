@@ -18,8 +18,9 @@ MIRROR = (PROJECT_ROOT / "../shared/corpus").resolve()
 
 
 @pytest.fixture(scope="session")
-def settings() -> Settings:
-    return Settings()
+def settings(tmp_path_factory) -> Settings:
+    # uploads go to a temporary folder: a developer's own uploads never change test results
+    return Settings(uploads_dir=tmp_path_factory.mktemp("uploads"))
 
 
 @pytest.fixture(scope="session")

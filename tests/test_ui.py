@@ -9,6 +9,9 @@ import socket
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from assistant.config import PROJECT_ROOT
 from assistant.feedback import FeedbackStore
@@ -208,7 +211,14 @@ def test_gradio_client_gets_an_answer_as_json(server):
     client = Client(server, verbose=False)
     answer = client.predict("What is forced pregnancy?", "", api_name="/ask")
     assert answer["citations"][0]["unit"] == "art. 7(2)(f)"
-    assert set(answer) == {"question", "answer", "declined", "reason", "citations"}
+    assert {"question", "answer", "declined", "reason", "citations", "sentences"} <= set(answer)
+
+
+def test_http_api_returns_a_clear_error_for_bad_input(server):
+    from gradio_client import Client
+
+    answer = Client(server, verbose=False).predict("   ", "", api_name="/ask")
+    assert answer == {"error": "the question is empty: type a question about the corpus"}
 
 
 def test_gradio_client_chat_answer_is_streamed(server):
@@ -242,3 +252,101 @@ def test_html_and_script_in_a_question_are_shown_as_text_and_never_run(page):
     for link in chat.locator("a").all():
         assert not (link.get_attribute("href") or "").startswith("javascript:")
     assert page.evaluate("() => window.__pwned") is None
+
+
+def test_uploaded_document_is_added_asked_about_and_removed_in_the_browser(page, tmp_path):
+    guide = tmp_path / "guidelines.md"
+    guide.write_text("# Field guidelines\n\n## Interviews\n\nSurvivors may be accompanied by a trusted support "
+                     "person of their choosing during every interview.\n", encoding="utf-8")
+    page.click("#uploads")
+    page.set_input_files("#upload-file input[type=file]", str(guide))
+    page.wait_for_timeout(500)
+    page.click("#upload-button")
+    page.wait_for_function("() => document.querySelector('#uploads-list').innerText.includes('Field guidelines')",
+                           timeout=60000)
+    ask(page, "May a survivor bring a trusted support person to the interview?")
+    assert "uploaded: Field guidelines, Interviews" in page.locator("#sources-panel").inner_text()
+    shot(page, "upload-cited")
+    page.click("#upload-choice input")
+    page.locator("[data-testid=dropdown-option]", has_text="Field guidelines").first.click()
+    page.click("#remove-upload")
+    page.wait_for_function("() => document.querySelector('#upload-status').innerText.includes('Removed')",
+                           timeout=30000)
+    assert "Field guidelines" not in page.locator("#uploads-list").inner_text()
+
+
+def test_a_corrupt_upload_is_refused_with_a_message(page, tmp_path):
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7 not really a pdf")
+    page.click("#uploads")
+    page.set_input_files("#upload-file input[type=file]", str(broken))
+    page.wait_for_timeout(500)
+    page.click("#upload-button")
+    page.wait_for_function("() => document.querySelector('#upload-status').innerText.includes('damaged')",
+                           timeout=30000)
+
+
+@pytest.fixture(scope="module")
+def llm_app(assistant, feedback_store):
+    """The app with the openai-compatible backend, talking to a scripted server that writes hostile output."""
+    from llm_server import ScriptedLLM, Text
+
+    from assistant.ui.app import CSS, _theme, build_app
+
+    hostile = ("<img src=x onerror='window.__pwned=4'> <script>window.__pwned=5</script> "
+               "[read more](javascript:window.__pwned=6)\nForced pregnancy means “the unlawful confinement of a "
+               "woman forcibly made pregnant” [1]. The confinement must be unlawful [1].")
+    llm = ScriptedLLM(lambda request: Text(hostile)).start()
+    bot = assistant.configured(llm_backend="openai-compatible", llm_base_url=llm.url, llm_model="m", llm_timeout=5.0)
+    app = build_app(bot, feedback_store)
+    app.queue(default_concurrency_limit=4)
+    port = _free_port()
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, theme=_theme(),
+               css=CSS, footer_links=[], ssr_mode=False)
+    yield f"http://127.0.0.1:{port}/"
+    app.close()
+    llm.stop()
+
+
+def test_html_and_script_in_model_output_are_shown_as_text_and_never_run(browser, llm_app):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(llm_app)
+    page.wait_for_selector("#question textarea")
+    ask(page, "What is forced pregnancy under the Rome Statute?")
+    chat = page.locator("#chat")
+    assert "unlawful confinement of a woman forcibly made pregnant" in chat.inner_text()
+    assert "<script>window.__pwned=5</script>" in chat.inner_text()  # shown as text, flagged as uncited
+    assert "⚠ unverified: no citation" in chat.inner_text()
+    assert chat.locator("img[src='x']").count() == 0
+    for link in chat.locator("a").all():
+        assert not (link.get_attribute("href") or "").startswith("javascript:")
+    assert page.evaluate("() => window.__pwned") is None
+    shot(page, "llm-answer-flagged")
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def api_client(server):
+    from gradio_client import Client
+
+    return Client(server, verbose=False)
+
+
+ANY_TEXT = st.one_of(
+    st.text(max_size=300),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=50),
+    st.sampled_from(["", " ", "\x00\x01\x1b[31m", "\u202e\u200b", "x" * 4001, "What is rape? " * 400,
+                     "<script>alert(1)</script>", "art. 999(9)(z)", "rule 70" + "\t" * 50]),
+)
+
+
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=ANY_TEXT)
+def test_http_api_gives_an_answer_or_a_clear_error_for_any_text(api_client, text):
+    result = api_client.predict(text, "", api_name="/ask")
+    if "error" in result:
+        assert set(result) == {"error"} and result["error"].startswith("the question ")
+    else:
+        assert isinstance(result["answer"], str) and result["answer"].strip()
+        assert result["declined"] or result["citations"]

@@ -16,6 +16,11 @@ SUMMARY_KEYS = [
     ("wrongly_declined", "answerable wrongly declined"), ("latency_p50_ms", "latency p50 (ms)"),
     ("latency_p95_ms", "latency p95 (ms)"),
 ]
+VERIFIER_KEYS = [
+    ("generated_answers", "answers written by the model"), ("sentences_kept", "sentences kept"),
+    ("sentences_flagged", "sentences flagged"), ("sentences_removed", "sentences removed"),
+    ("fallback_rate", "fell back to extractive"), ("model_failures", "model failures (unreachable, slow, malformed)"),
+]
 TOPIC_KEYS = ["article_hit@5", "pinpoint_hit@5", "article_mrr", "citation_precision", "key_fact_coverage"]
 
 
@@ -62,11 +67,17 @@ def _markdown(dataset: str, results: dict[str, list[dict]], summary: dict, conte
     main = "default" if "default" in presets else presets[0]
     parts = [f"# Evaluation report: {dataset}", "",
              f"{context['questions']} questions ({context['answerable']} answerable), run {context['run_at']}, "
-             f"commit {context.get('commit') or 'unknown'}, index {context['index']}.", ""]
+             f"commit {context.get('commit') or 'unknown'}, index {context['index']}, "
+             f"prompts {context.get('prompt_version', 'unknown')}.", ""]
     parts += ["## Presets side by side", "",
               _table(["metric", *presets],
                      [[label, *(_fmt(summary[p]["overall"].get(key)) for p in presets)] for key, label in SUMMARY_KEYS]),
               "", *[f"- **{p}**: {PRESET_NOTES.get(p, '')}" for p in presets], ""]
+    generative = [p for p in presets if "generated_answers" in summary[p]["overall"]]
+    if generative:
+        parts += ["## Citation verifier (generated answers)", "",
+                  _table(["", *generative], [[label, *(_fmt(summary[p]["overall"].get(key)) for p in generative)]
+                                            for key, label in VERIFIER_KEYS]), ""]
     for field in ("topic", "kind"):
         table = summary[main][f"by_{field}"]
         parts += [f"## {main}: by {field}", "",

@@ -27,7 +27,11 @@ PRESETS: dict[str, dict | None] = {
     "dense": {"fusion": "convex", "lexical_weight": 0.0, **NO_EXTRAS},
     "bm25": {"fusion": "convex", "dense_weight": 0.0, **NO_EXTRAS},
     "naive-llamaindex": None,
+    # generative answers on the default retrieval; the model is set by ASSISTANT_LLM_* (README, "LLM backends")
+    "openai-compatible": {"llm_backend": "openai-compatible"},
+    "llama-cpp": {"llm_backend": "llama-cpp"},
 }
+LLM_PRESETS = ("openai-compatible", "llama-cpp")
 PRESET_NOTES = {
     "default": "structure-aware units, hybrid search and every ranking stage (named provisions, synonyms, "
     "instrument scoping, sibling diversity, Elements→Statute link, out-of-corpus declines)",
@@ -36,6 +40,8 @@ PRESET_NOTES = {
     "dense": "structure-aware units, cosine similarity only",
     "bm25": "structure-aware units, BM25 only",
     "naive-llamaindex": "raw text, SentenceSplitter defaults, same embedder, top k by cosine; no answer text",
+    "openai-compatible": "default retrieval; answers written by the OpenAI-compatible model and verified sentence by sentence",
+    "llama-cpp": "default retrieval; answers written by the local GGUF model and verified sentence by sentence",
 }
 DEPTH = 10
 
@@ -66,7 +72,8 @@ def run_assistant(bot: Assistant, record: EvalRecord) -> dict:
                    for c in answer.citations],
         retrieved=[f"{p.doc}: {p.unit}" for p in passages],
         quotes_valid=[c.quote in t for c, t in zip(answer.citations, texts)],
-        retrieve_ms=retrieve_ms, ask_ms=ask_ms,
+        retrieve_ms=retrieve_ms, ask_ms=ask_ms, backend=answer.backend, notice=answer.notice,
+        sentences=[{"status": c.status, "reason": c.reason, "text": c.text} for c in answer.sentences],
     )
     if record.answerable:
         _score_retrieval(row, m.as_ranking((p.doc, p.unit) for p in passages), record)
@@ -137,7 +144,25 @@ def aggregate(rows: list[dict]) -> dict:
     latencies = [r["ask_ms"] for r in rows]
     result["latency_p50_ms"] = round(m.percentile(latencies, 50), 1)
     result["latency_p95_ms"] = round(m.percentile(latencies, 95), 1)
+    result.update(verifier_stats(rows))
     return result
+
+
+def verifier_stats(rows: list[dict]) -> dict:
+    """What the citation verifier did to generated answers (empty for the extractive presets)."""
+    generated = [r for r in rows if r.get("backend", "extractive") != "extractive" and not r["declined"]]
+    if not generated:
+        return {}
+    statuses = [s["status"] for r in generated for s in r["sentences"]]
+    fallbacks = [r for r in generated if r["backend"] == "extractive-fallback"]
+    return {
+        "generated_answers": len(generated),
+        "sentences_kept": statuses.count("kept"),
+        "sentences_flagged": statuses.count("flagged"),
+        "sentences_removed": statuses.count("removed"),
+        "fallback_rate": round(len(fallbacks) / len(generated), 4),
+        "model_failures": sum("language model" in r["notice"] for r in fallbacks),
+    }
 
 
 def breakdown(rows: list[dict], field: str, keys: list[str]) -> dict[str, dict]:

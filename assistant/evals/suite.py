@@ -11,7 +11,8 @@ from assistant.config import Settings
 from assistant.core import Assistant
 from assistant.evals.dataset import load_dataset
 from assistant.evals.report import SUMMARY_KEYS, write_report
-from assistant.evals.runner import PRESETS, RETRIEVAL_KEYS, aggregate, breakdown, run_preset
+from assistant.evals.runner import LLM_PRESETS, PRESETS, RETRIEVAL_KEYS, aggregate, breakdown, run_preset
+from assistant.prompts import prompt_version
 
 
 def dataset_path(settings: Settings, name: str) -> Path:
@@ -31,7 +32,9 @@ def _commit(home: Path) -> str | None:
 
 
 def resolve_presets(spec: str) -> list[str]:
-    names = list(PRESETS) if spec == "all" else [p.strip() for p in spec.split(",") if p.strip()]
+    """Preset names; `all` is every retrieval preset (the LLM presets need a model, so they are named)."""
+    retrieval = [p for p in PRESETS if p not in LLM_PRESETS]
+    names = retrieval if spec == "all" else [p.strip() for p in spec.split(",") if p.strip()]
     unknown = [n for n in names if n not in PRESETS]
     if unknown:
         raise ValueError(f"unknown preset {', '.join(unknown)}; choose from {', '.join(PRESETS)} or all")
@@ -42,7 +45,7 @@ def evaluate(settings: Settings, dataset: str, presets: list[str], *, limit: int
              out: Path | None = None, progress: bool = True) -> tuple[Path, dict]:
     path = dataset_path(settings, dataset)
     records = load_dataset(path)[:limit] if limit else load_dataset(path)
-    bot = Assistant.open(settings)
+    bot = Assistant.open(settings.model_copy(update={"search_uploads": False}))  # the corpus only, comparable runs
     results = {name: run_preset(name, bot, records, progress) for name in presets}
     summary = {
         name: {
@@ -53,15 +56,17 @@ def evaluate(settings: Settings, dataset: str, presets: list[str], *, limit: int
         for name, rows in results.items()
     }
     now = datetime.now(timezone.utc)
-    label = presets[0] if len(presets) == 1 else ("all" if len(presets) == len(PRESETS) else "+".join(presets))
+    all_retrieval = sorted(presets) == sorted(p for p in PRESETS if p not in LLM_PRESETS)
+    label = presets[0] if len(presets) == 1 else ("all" if all_retrieval else "+".join(presets))
     folder = out or settings.home / "evals" / "reports" / f"{now:%Y-%m-%d}-{dataset}-{label}"
     context = {
         "run_at": now.isoformat(timespec="seconds"),
         "commit": _commit(settings.home),
         "index": bot.store.path.name,
+        "prompt_version": prompt_version(),
         "questions": len(records),
         "answerable": sum(r.answerable for r in records),
-        "settings": settings.model_dump(mode="json", exclude={"home"}),
+        "settings": settings.model_dump(mode="json", exclude={"home", "llm_api_key"}),
     }
     write_report(folder, dataset, results, summary, context)
     return folder, summary

@@ -14,14 +14,22 @@ import gradio as gr  # noqa: E402
 from assistant.core import Assistant  # noqa: E402
 from assistant.errors import AssistantError, InvalidQuestionError  # noqa: E402
 from assistant.feedback import RATINGS, FeedbackStore  # noqa: E402
-from assistant.models import Answer  # noqa: E402
+from assistant.models import Answer, Draft  # noqa: E402
 from assistant.ui.checklist import build_checklist, checklist_html, crimes  # noqa: E402
-from assistant.ui.render import _escape_markdown, chat_markdown, sources_html, transcript_markdown  # noqa: E402
+from assistant.ui.render import (  # noqa: E402
+    _escape_markdown,
+    chat_markdown,
+    linked_markdown,
+    sources_html,
+    transcript_markdown,
+    uploads_markdown,
+)
+from assistant.uploads import UploadError  # noqa: E402
 from assistant.ui.workshops import load_scenarios  # noqa: E402
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-STREAM_WORDS = 12  # words added to the answer per streamed update
-STREAM_PAUSE = 0.01  # seconds between streamed updates
+STREAM_PAUSE = 0.01  # seconds between streamed updates of an extractive answer
+UPLOADS_LABEL = "Your uploaded documents"
 
 TOPIC_STARTERS = {
     "Sexual violence": [
@@ -103,15 +111,9 @@ def about_markdown(bot: Assistant) -> str:
     return "\n".join(parts)
 
 
-def _stream(text: str):
-    words = text.split(" ")
-    for end in range(STREAM_WORDS, len(words) + STREAM_WORDS, STREAM_WORDS):
-        yield " ".join(words[:end])
-
-
 def build_app(bot: Assistant, feedback: FeedbackStore) -> gr.Blocks:
     short_titles = {s.id: s.short_title for s in bot.sources}
-    instrument_choices = [(short_titles[d], d) for d in bot.indexed_documents]
+    instrument_choices = [(short_titles[d], d) for d in bot.indexed_documents] + [(UPLOADS_LABEL, "uploads")]
     scenarios = load_scenarios()
     crime_choices = crimes(bot.store)
 
@@ -124,21 +126,56 @@ def build_app(bot: Assistant, feedback: FeedbackStore) -> gr.Blocks:
                 raise InvalidQuestionError("choose at least one instrument to search (Filters)")
             selected = None if len(docs) == len(instrument_choices) else docs
             history = [t["answer"]["question"] for t in turns][-1:] or None
-            answer = bot.ask(question, doc=selected, history=history)
+            events = bot.ask_stream(question, doc=selected, history=history)
+            first = next(events)  # bad input fails here, before the chat changes
         except AssistantError as exc:
             chat += [{"role": "user", "content": _escape_markdown(question) or "(empty)"},
                      {"role": "assistant", "content": f"⚠️ {_escape_markdown(str(exc))}"}]
             yield message, chat, turns, gr.update()
             return
         turn = len(turns) + 1
-        chat += [{"role": "user", "content": _escape_markdown(question)}, {"role": "assistant", "content": ""}]
-        for partial in _stream(chat_markdown(answer, turn)):
-            chat[-1] = {"role": "assistant", "content": partial}
-            yield "", chat, turns, gr.update()
-            time.sleep(STREAM_PAUSE)
+        chat += [{"role": "user", "content": _escape_markdown(question)}, {"role": "assistant", "content": "…"}]
+        yield "", chat, turns, gr.update()
+        answer = None
+        for event in _chain(first, events):
+            if isinstance(event, Draft):
+                chat[-1] = {"role": "assistant", "content": linked_markdown(event.text, turn) + " …"}
+                yield "", chat, turns, gr.update()
+                if bot.generator is None:
+                    time.sleep(STREAM_PAUSE)
+            else:
+                answer = event
+        chat[-1] = {"role": "assistant", "content": chat_markdown(answer, turn)}
         turns.append({"answer": answer.model_dump()})
-        units = [bot.store.unit(c.doc, c.unit) for c in answer.citations]
+        units = [bot.unit(c.doc, c.unit) for c in answer.citations]
         yield "", chat, turns, sources_html(answer, units, turn)
+
+    def add_upload(file_path: str | None, title: str):
+        if not file_path:
+            return uploads_markdown(bot.uploads.list()), gr.update(), "Choose a PDF, Markdown or text file first."
+        try:
+            document = bot.uploads.add_file(Path(file_path), title=title or None, original_name=Path(file_path).name)
+        except AssistantError as exc:
+            return uploads_markdown(bot.uploads.list()), gr.update(), f"⚠️ {_escape_markdown(str(exc))}"
+        status = (f"Added “{_escape_markdown(document.title)}” ({document.units} units). Ask about it in the chat; "
+                  f"it is cited as “{_escape_markdown(document.short_title)}, …”.")
+        return uploads_markdown(bot.uploads.list()), _upload_choices(), status
+
+    def remove_upload(document_id: str | None):
+        if not document_id:
+            return uploads_markdown(bot.uploads.list()), gr.update(), "Choose a document to remove."
+        try:
+            document = bot.uploads.remove(document_id)
+        except UploadError as exc:
+            return uploads_markdown(bot.uploads.list()), _upload_choices(), f"⚠️ {_escape_markdown(str(exc))}"
+        return (uploads_markdown(bot.uploads.list()), _upload_choices(),
+                f"Removed “{_escape_markdown(document.title)}”.")
+
+    def _upload_choices():
+        return gr.update(choices=[(f"{d.title} ({d.id})", d.id) for d in bot.uploads.list()], value=None)
+
+    def refresh_uploads():
+        return uploads_markdown(bot.uploads.list()), _upload_choices()
 
     def clear():
         return [], [], sources_html(None, [], 0), gr.update(value=None, visible=False)
@@ -219,6 +256,21 @@ def build_app(bot: Assistant, feedback: FeedbackStore) -> gr.Blocks:
                             new_chat = gr.Button("New conversation", size="sm")
                             export_button = gr.Button("Export transcript (Markdown)", size="sm", elem_id="export")
                         transcript = gr.File(label="Transcript", elem_id="transcript", interactive=False, visible=False)
+                        with gr.Accordion("Your documents", open=False, elem_id="uploads"):
+                            gr.Markdown(f"Upload a PDF, Markdown or text file (at most {bot.settings.upload_max_mb:g} MB) "
+                                        "to search it with the corpus. It stays on this machine, and everyone using "
+                                        "this instance can search it until it is removed.")
+                            upload_file = gr.File(label="Document", file_types=[".pdf", ".md", ".txt"],
+                                                  type="filepath", elem_id="upload-file")
+                            upload_title = gr.Textbox(placeholder="Title used in citations (optional)", show_label=False,
+                                                      max_length=120, elem_id="upload-title")
+                            upload_button = gr.Button("Add to my documents", size="sm", elem_id="upload-button")
+                            upload_status = gr.Markdown(elem_id="upload-status")
+                            uploads_list = gr.Markdown(uploads_markdown(bot.uploads.list()), elem_id="uploads-list")
+                            with gr.Row():
+                                upload_choice = gr.Dropdown(choices=[], label="Remove a document", scale=3,
+                                                            elem_id="upload-choice")
+                                remove_button = gr.Button("Remove", size="sm", scale=1, elem_id="remove-upload")
                         with gr.Accordion("Feedback on the latest answer", open=False, elem_id="feedback"):
                             rating = gr.Radio(choices=list(RATINGS), show_label=False)
                             comment = gr.Textbox(placeholder="Optional comment (what is wrong or missing?)",
@@ -256,16 +308,29 @@ def build_app(bot: Assistant, feedback: FeedbackStore) -> gr.Blocks:
         scenario.change(show_scenario, [scenario], [scenario_text, exercise, notes], api_name=False)
         exercise.change(trainer_notes, [scenario, exercise], [notes], api_name=False)
         to_chat.click(exercise_to_chat, [scenario, exercise], [question, tabs], api_name=False)
+        upload_button.click(add_upload, [upload_file, upload_title], [uploads_list, upload_choice, upload_status],
+                            api_name=False)
+        remove_button.click(remove_upload, [upload_choice], [uploads_list, upload_choice, upload_status],
+                            api_name=False)
+        app.load(refresh_uploads, None, [uploads_list, upload_choice], api_name=False)
 
         def api_ask(q: str, doc: str = "") -> dict:
-            """One question → the Answer as JSON (for scripts and gradio_client)."""
-            return bot.ask(q, doc=doc or None).model_dump()
+            """One question → the Answer as JSON, or {"error": message} for input it cannot answer."""
+            try:
+                return bot.ask(q, doc=doc or None).model_dump()
+            except AssistantError as exc:
+                return {"error": str(exc)}
 
         api_question = gr.Textbox(visible=False)
         api_doc = gr.Textbox(visible=False)
         api_answer = gr.JSON(visible=False)
         api_question.submit(api_ask, [api_question, api_doc], [api_answer], api_name="ask")
     return app
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
 
 
 def serve(settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None,
@@ -287,5 +352,6 @@ def serve(settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None 
     app = build_app(bot, feedback)
     app.queue(default_concurrency_limit=settings.ui_concurrency, max_size=settings.ui_queue_size)
     app.launch(server_name=host, server_port=port, auth=credentials, share=False, prevent_thread_lock=not block,
-               show_error=False, quiet=not block, theme=_theme(), css=CSS, footer_links=[], ssr_mode=False)
+               show_error=False, quiet=not block, theme=_theme(), css=CSS, footer_links=[], ssr_mode=False,
+               max_file_size=f"{settings.upload_max_mb:g}mb")
     return app

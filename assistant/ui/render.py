@@ -12,16 +12,30 @@ MARKER = re.compile(r"\[(\d+)\]")
 
 
 def chat_markdown(answer: Answer, turn: int) -> str:
-    """The answer with each `[n]` marker as a link to its source card in the sources panel."""
+    """The answer with each `[n]` marker as a link to its source card, and any notice above it."""
+    notice = f"⚠️ *{_escape_markdown(answer.notice)}*\n\n" if answer.notice else ""
     if answer.declined:
-        return f"{_escape_markdown(answer.answer)}\n\n*({_escape_markdown(answer.reason)})*"
+        return f"{notice}{_escape_markdown(answer.answer)}\n\n*({_escape_markdown(answer.reason)})*"
+    return notice + linked_markdown(answer.answer, turn)
+
+
+def linked_markdown(text: str, turn: int) -> str:
+    """Escaped text whose `[n]` markers link to the source cards of this turn."""
     lines = []
-    for line in answer.answer.splitlines():
+    for line in text.splitlines():
         pieces = MARKER.split(line)  # text, marker, text, marker, …
         rendered = [_escape_markdown(piece) if i % 2 == 0 else f"[[{piece}]](#src-{turn}-{piece})"
                     for i, piece in enumerate(pieces)]
         lines.append("".join(rendered))
     return "\n\n".join(lines)
+
+
+def uploads_markdown(documents) -> str:
+    if not documents:
+        return "*No documents uploaded. Uploaded documents are searched with the corpus and cited as “uploaded: title, p. N”.*"
+    rows = [f"| {_escape_markdown(d.title)} | {d.kind} | {d.units} | {_escape_markdown(d.original_name)} | `{d.id}` |"
+            for d in documents]
+    return "\n".join(["| title | type | units | file | id |", "|---|---|---|---|---|", *rows])
 
 
 def _escape_markdown(text: str) -> str:
@@ -65,7 +79,10 @@ def transcript_markdown(turns: list[dict], title: str = "Gender Justice Assistan
     parts = [f"# {title}", "", "Legal information, not legal advice. Check every citation against the source.", ""]
     for number, turn in enumerate(turns, start=1):
         answer = Answer(**turn["answer"])
-        parts += [f"## {number}. {answer.question}", "", answer.answer, ""]
+        parts += [f"## {number}. {answer.question}", ""]
+        if answer.notice:
+            parts += [f"> Note: {answer.notice}", ""]
+        parts += [answer.answer, ""]
         if answer.declined:
             parts += [f"_Declined: {answer.reason}_", ""]
             continue

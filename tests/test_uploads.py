@@ -1,0 +1,164 @@
+"""User documents: added, retrieved, cited, listed and removed; bad files refused with clear messages."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from assistant.uploads import UploadError
+
+GUIDELINES = """# Field documentation guidelines
+
+## Interviewing survivors
+
+Survivors of sexual violence are interviewed only with their informed consent, in a private place,
+and may be accompanied by a trusted support person of their choosing.
+
+## Storing statements
+
+Signed statements are scanned, encrypted and stored on the organisation's offline server.
+"""
+REPORT_PAGES = [
+    "Monitoring report. This page describes the mission's mandate and the districts visited.",
+    "Between March and May, monitors recorded forced marriages of girls in displacement camps, arranged by "
+    "armed group commanders who threatened the families with reprisals.",
+]
+
+
+def make_pdf(path: Path, pages: list[str]) -> Path:
+    """A real PDF with a text layer, one page per string (written by matplotlib)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    with PdfPages(path) as pdf:
+        for text in pages:
+            figure = plt.figure(figsize=(8.27, 11.69))
+            if text:
+                figure.text(0.1, 0.9, "\n".join(textwrap.wrap(text, 70)), va="top", fontsize=11)
+            else:  # a "scanned" page: an image, no text
+                figure.figimage([[0.2, 0.8], [0.8, 0.2]], xo=100, yo=100)
+            pdf.savefig(figure)
+            plt.close(figure)
+    return path
+
+
+@pytest.fixture
+def bot(assistant, tmp_path):
+    return assistant.configured(uploads_dir=tmp_path / "uploads")
+
+
+@pytest.fixture
+def guidelines(tmp_path) -> Path:
+    path = tmp_path / "field guidelines.md"
+    path.write_text(GUIDELINES, encoding="utf-8")
+    return path
+
+
+def test_markdown_upload_is_retrieved_and_cited_by_section(bot, guidelines):
+    document = bot.uploads.add_file(guidelines)
+    assert document.title == "Field documentation guidelines"
+    answer = bot.ask("Can a survivor bring a trusted support person to the interview?")
+    cited = [f"{c.short_title}, {c.unit}" for c in answer.citations]
+    assert "uploaded: Field documentation guidelines, Interviewing survivors" in cited
+    citation = next(c for c in answer.citations if c.doc == document.doc)
+    assert citation.quote in bot.unit(citation.doc, citation.unit).full_text
+
+
+def test_pdf_upload_is_cited_by_page(bot, tmp_path):
+    document = bot.uploads.add_file(make_pdf(tmp_path / "report.pdf", REPORT_PAGES), title="Monitoring report")
+    answer = bot.ask("Were girls forced into marriage by commanders in the displacement camps?")
+    citation = next(c for c in answer.citations if c.doc == document.doc)
+    assert (citation.short_title, citation.unit, citation.page) == ("uploaded: Monitoring report", "p. 2", 2)
+    assert "forced marriages of girls" in citation.quote
+
+
+def test_removed_upload_is_no_longer_listed_or_cited(bot, guidelines):
+    document = bot.uploads.add_file(guidelines)
+    bot.uploads.remove(document.id)
+    assert bot.uploads.list() == []
+    answer = bot.ask("Can a survivor bring a trusted support person to the interview?")
+    assert not any(c.doc == document.doc for c in answer.citations)
+    assert not list((bot.settings.uploads_path / "files").iterdir())
+
+
+def test_uploads_persist_for_the_next_start(bot, assistant, guidelines):
+    document = bot.uploads.add_file(guidelines)
+    reopened = assistant.configured(uploads_dir=bot.settings.uploads_dir)
+    assert [d.id for d in reopened.uploads.list()] == [document.id]
+    assert reopened.retrieve("How are signed statements stored?", doc="uploads")[0].doc == document.doc
+
+
+def test_filter_can_search_only_the_uploads(bot, guidelines):
+    document = bot.uploads.add_file(guidelines)
+    answer = bot.ask("How are signed statements stored?", doc="uploads")
+    assert {c.doc for c in answer.citations} == {document.doc}
+
+
+def test_corrupt_pdf_is_refused_and_nothing_is_stored(bot, tmp_path):
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\nthis is not a PDF body\n")
+    with pytest.raises(UploadError, match="damaged or not a PDF"):
+        bot.uploads.add_file(broken)
+    assert bot.uploads.list() == []
+
+
+def test_a_text_file_renamed_to_pdf_is_refused(bot, tmp_path):
+    fake = tmp_path / "statement.pdf"
+    fake.write_text("Just some text.", encoding="utf-8")
+    with pytest.raises(UploadError, match="does not start like a PDF"):
+        bot.uploads.add_file(fake)
+
+
+def test_scanned_pdf_without_text_asks_for_ocr(bot, tmp_path):
+    with pytest.raises(UploadError, match="OCR"):
+        bot.uploads.add_file(make_pdf(tmp_path / "scan.pdf", [""]))
+
+
+def test_oversized_file_is_refused_with_the_limit(assistant, tmp_path, guidelines):
+    small = assistant.configured(uploads_dir=tmp_path / "uploads", upload_max_mb=0.0001)
+    with pytest.raises(UploadError, match=r"upload limit is 0.0001 MB \(ASSISTANT_UPLOAD_MAX_MB\)"):
+        small.uploads.add_file(guidelines)
+
+
+@pytest.mark.parametrize("name", ["notes.docx", "archive.zip", "script.py"])
+def test_unsupported_types_are_refused(bot, name):
+    with pytest.raises(UploadError, match="only PDF, Markdown"):
+        bot.uploads.add_bytes(b"content", name)
+
+
+def test_the_same_file_twice_is_refused(bot, guidelines):
+    bot.uploads.add_file(guidelines)
+    with pytest.raises(UploadError, match="already uploaded"):
+        bot.uploads.add_file(guidelines)
+
+
+def test_file_names_are_never_used_as_paths(bot, tmp_path):
+    document = bot.uploads.add_bytes(GUIDELINES.encode(), "../../../etc/cron.d/evil\x07.md")
+    assert document.original_name == "evil.md"
+    stored = sorted(p.relative_to(bot.settings.uploads_path).as_posix()
+                    for p in bot.settings.uploads_path.rglob("*") if p.is_file() and "chroma" not in p.parts)
+    assert stored == [f"files/{document.id}.md", "registry.json", f"units/{document.id}.json"]
+    assert not (tmp_path / "etc").exists()
+
+
+def test_cli_adds_lists_and_removes_an_upload(tmp_path, guidelines):
+    env = {**os.environ, "ASSISTANT_UPLOADS_DIR": str(tmp_path / "cli-uploads")}
+    run = lambda *args: subprocess.run([sys.executable, "-m", "assistant.cli", *args], env=env,  # noqa: E731
+                                       capture_output=True, text=True, timeout=300)
+    added = run("corpus", "add", str(guidelines), "--title", "Guidelines")
+    assert added.returncode == 0, added.stderr
+    document_id = added.stdout.split()[1].rstrip(":")
+    assert "Guidelines" in run("corpus", "uploads").stdout
+    assert run("corpus", "remove", document_id).returncode == 0
+    missing = run("corpus", "remove", document_id)
+    assert missing.returncode == 2 and "no uploaded document" in missing.stderr
+    refused = run("corpus", "add", str(tmp_path / "nothing.pdf"))
+    assert refused.returncode == 2 and "no such file" in refused.stderr
