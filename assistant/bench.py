@@ -4,6 +4,7 @@ structure-aware parsing over a naive llama-index pipeline. Prints what it measur
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -31,7 +32,16 @@ for n, q in enumerate(questions):
     t = time.perf_counter(); bot.ask(q); ask.append(time.perf_counter() - t)
     if n in (19, len(questions) - 1):
         rss.append(status("VmRSS"))
-print(json.dumps({"open": opened, "retrieval": retrieval, "ask": ask, "rss_mb": status("VmHWM"), "rss_after": rss}))
+upload_rss = []
+text = "# Field notes\n\n## Interviews\n\nSurvivors were interviewed in private with a support person present.\n"
+for n in range(120):  # upload, ask about it, remove: 120 times
+    document = bot.uploads.add_bytes((text + f"Note {n}.\n").encode(), f"notes-{n}.md")
+    bot.ask("Were survivors interviewed with a support person present?")
+    bot.uploads.remove(document.id)
+    if n in (19, 119):
+        upload_rss.append(status("VmRSS"))
+print(json.dumps({"open": opened, "retrieval": retrieval, "ask": ask, "rss_mb": status("VmHWM"), "rss_after": rss,
+                  "upload_rss": upload_rss}))
 """
 
 
@@ -96,8 +106,10 @@ def run_benchmark(settings: Settings, *, questions: int = 120, skip_build: bool 
 
     asked = [r.question for r in gold]
     asked = (asked * (questions // len(asked) + 1))[:questions]
-    probe = subprocess.run([sys.executable, "-c", SERVING_PROBE], input=json.dumps(asked), capture_output=True,
-                           text=True, check=True, cwd=settings.home)
+    with tempfile.TemporaryDirectory(prefix="bench-uploads-") as uploads:
+        probe = subprocess.run([sys.executable, "-c", SERVING_PROBE], input=json.dumps(asked), capture_output=True,
+                               text=True, check=True, cwd=settings.home,
+                               env={**os.environ, "ASSISTANT_UPLOADS_DIR": uploads})
     serving = json.loads(probe.stdout.strip().splitlines()[-1])
     print(f"app open (fresh process, model load + index open): {serving['open']:.2f} s")
     print(f"retrieval over {len(asked)} questions: p50 {_percentile(serving['retrieval'], 50):.0f} ms, p95 {_percentile(serving['retrieval'], 95):.0f} ms")
@@ -107,6 +119,9 @@ def run_benchmark(settings: Settings, *, questions: int = 120, skip_build: bool 
         first, last = serving["rss_after"]
         print(f"memory after 20 asks {first:.0f} MB, after {len(asked)} asks {last:.0f} MB "
               f"(growth {100 * (last - first) / first:+.1f}% over {len(asked) - 20} asks)")
+    first, last = serving["upload_rss"]
+    print(f"memory after 20 upload/ask/remove cycles {first:.0f} MB, after 120: {last:.0f} MB "
+          f"(growth {100 * (last - first) / first:+.1f}% over 100 cycles)")
 
     from assistant.core import Assistant
     from assistant.evals.metrics import hit_at_k
@@ -122,3 +137,58 @@ def run_benchmark(settings: Settings, *, questions: int = 120, skip_build: bool 
     print(f"hit@5 on {n} smoke questions (a key fact of the answer in the top 5 passages):")
     print(f"  structure-aware hybrid (this assistant): {ours_fact / n:.3f}   (right article in top 5: {ours_unit / n:.3f})")
     print(f"  naive llama-index (SentenceSplitter defaults, same embedder, top 5): {naive:.3f}")
+
+
+class _CountingLLM:
+    """Wraps the backend's LLM to count streamed chunks (one per token for llama.cpp) and time them."""
+
+    def __init__(self, llm) -> None:
+        self.llm = llm
+        self.chunks = 0
+        self.seconds = 0.0
+        self.first_token: list[float] = []
+
+    def chat(self, messages):
+        return self.llm.chat(messages)
+
+    def stream_chat(self, messages):
+        started = time.perf_counter()
+        for n, response in enumerate(self.llm.stream_chat(messages)):
+            if n == 0:
+                self.first_token.append(time.perf_counter() - started)
+            self.chunks += 1
+            yield response
+        self.seconds += time.perf_counter() - started
+
+
+def run_llm_benchmark(settings: Settings, questions: int) -> None:
+    """Ask smoke questions through the configured LLM backend; print speed and the verifier's verdicts."""
+    from assistant.core import Assistant
+    from assistant.errors import AssistantError
+    from assistant.prompts import prompt_version
+
+    if settings.llm_backend == "extractive":
+        raise AssistantError("set ASSISTANT_LLM_BACKEND (and its settings) to benchmark a language model")
+    records = [r for r in load_dataset(settings.home / "evals" / "datasets" / "smoke.jsonl") if r.answerable]
+    bot = Assistant.open(settings)
+    counter = _CountingLLM(bot.generator.llm)
+    bot.generator.llm = counter
+    statuses: list[str] = []
+    outcomes: list[str] = []
+    seconds = []
+    for record in records[:questions]:
+        started = time.perf_counter()
+        answer = bot.ask(record.question)
+        seconds.append(time.perf_counter() - started)
+        statuses += [s.status for s in answer.sentences]
+        outcomes.append("declined" if answer.declined else answer.backend)
+    print(f"backend {settings.llm_backend} ({settings.llm_model or settings.llm_model_path}), "
+          f"{len(seconds)} smoke questions, prompts {prompt_version()}")
+    print(f"answer time: p50 {np.percentile(seconds, 50):.1f} s, p95 {np.percentile(seconds, 95):.1f} s; "
+          f"first token after p50 {np.percentile(counter.first_token or [0], 50):.1f} s (prompt processing)")
+    if counter.seconds:
+        print(f"streamed {counter.chunks} chunks in {counter.seconds:.1f} s: {counter.chunks / counter.seconds:.1f} "
+              "chunks/s including prompt processing (a chunk is one token for llama.cpp)")
+    print(f"verifier: {statuses.count('kept')} sentences kept, {statuses.count('flagged')} flagged, "
+          f"{statuses.count('removed')} removed")
+    print("answers: " + ", ".join(f"{outcomes.count(b)} {b}" for b in sorted(set(outcomes))))

@@ -228,8 +228,11 @@ def cmd_index_status(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from assistant.bench import run_benchmark
+    from assistant.bench import run_benchmark, run_llm_benchmark
 
+    if args.llm:
+        run_llm_benchmark(_settings(args), args.llm)
+        return 0
     run_benchmark(_settings(args), questions=args.questions, skip_build=args.skip_build)
     return 0
 
@@ -363,6 +366,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="measure build, retrieval and answer performance")
     bench.add_argument("--questions", type=int, default=120, help="questions to time (default 120)")
     bench.add_argument("--skip-build", action="store_true", help="do not time a fresh build")
+    bench.add_argument("--llm", type=int, metavar="N",
+                       help="instead: ask N smoke questions through the configured LLM backend (speed, verifier)")
     bench.set_defaults(func=cmd_bench)
     return parser
 

@@ -348,6 +348,38 @@ class IndexStore:
         self._by_key = {(u.doc, u.unit): u for u in self.units}
 
 
+def _read_only(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY) or not os.access(folder, os.W_OK)
+    except OSError:
+        return False
+
+
+def _open_collection(settings: Settings, store: Path, name: str, chunks: list[Chunk], vectors: np.ndarray):
+    """The store's Chroma collection. ChromaDB cannot open its files on a read-only file system (an
+    index shipped on read-only media, a read-only mount): then the saved vectors are loaded into an
+    in-memory Chroma collection instead (about 2 s), and the index answers all the same."""
+    try:
+        return chroma_client(settings, store / "chroma").get_collection(name)
+    except Exception:
+        if settings.chroma_url or not _read_only(store / "chroma"):
+            raise
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    log.warning("index folder %s is read-only: serving its vectors from memory", store)
+    client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
+    collection = client.get_or_create_collection(f"{name}-{store.name}", embedding_function=None,
+                                                 metadata={"hnsw:space": "cosine"})
+    if collection.count() != len(chunks):
+        step = 2000
+        for start in range(0, len(chunks), step):
+            batch = chunks[start : start + step]
+            collection.add(ids=[c.id for c in batch], embeddings=vectors[start : start + step],
+                           metadatas=[{"doc": c.doc, "unit": c.unit, "position": start + i} for i, c in enumerate(batch)])
+    return collection
+
+
 def open_index(settings: Settings, *, allow_stale: bool = False) -> IndexStore:
     index_dir = settings.index_path
     store = current_store(index_dir)
@@ -371,7 +403,7 @@ def open_index(settings: Settings, *, allow_stale: bool = False) -> IndexStore:
         lexical = LexicalIndex.load(store / "bm25")
         with np.load(store / "embeddings.npz") as saved:
             vectors = saved["vectors"]
-        collection = chroma_client(settings, store / "chroma").get_collection(manifest.get("collection", COLLECTION))
+        collection = _open_collection(settings, store, manifest.get("collection", COLLECTION), chunks, vectors)
         if collection.count() != len(chunks) or len(vectors) != len(chunks):
             raise ValueError(f"vector store holds {collection.count()} chunks, expected {len(chunks)}")
     except Exception as exc:  # any damage to the folder, or an unreachable server, ends here with one message

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import threading
@@ -28,6 +29,8 @@ from assistant.errors import AssistantError
 from assistant.index import chroma_client
 from assistant.lexical import LexicalIndex
 from assistant.models import Chunk, Passage, Unit
+
+log = logging.getLogger(__name__)
 
 COLLECTION = "local"
 KINDS = {".pdf": "pdf", ".md": "markdown", ".markdown": "markdown", ".txt": "text"}
@@ -204,16 +207,23 @@ class UploadStore:
             mtime = None
         if mtime == self._loaded_mtime:
             return
-        documents = []
+        listed = []
         if mtime is not None:
-            data = json.loads(self.registry.read_text(encoding="utf-8"))
-            documents = [UploadedDocument(**d) for d in data.get("documents", [])]
+            try:
+                listed = [UploadedDocument(**d) for d in json.loads(self.registry.read_text(encoding="utf-8"))["documents"]]
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                log.warning("uploads registry %s is unreadable (%s): uploads are not searched", self.registry, exc)
+        documents: list[UploadedDocument] = []
         units: dict[tuple[str, str], Unit] = {}
         chunks: list[Chunk] = []
-        for document in documents:
-            stored = json.loads((self.root / "units" / f"{document.id}.json").read_text(encoding="utf-8"))
-            units.update({(u["doc"], u["unit"]): Unit(**u) for u in stored["units"]})
-            chunks += [Chunk(**c) for c in stored["chunks"]]
+        for document in listed:
+            try:
+                stored = json.loads((self.root / "units" / f"{document.id}.json").read_text(encoding="utf-8"))
+                units.update({(u["doc"], u["unit"]): Unit(**u) for u in stored["units"]})
+                chunks += [Chunk(**c) for c in stored["chunks"]]
+            except (OSError, ValueError, KeyError, TypeError) as exc:  # a damaged upload does not stop the others
+                log.warning("uploaded document %s is damaged (%s): remove and upload it again", document.id, exc)
+            documents.append(document)
         self._documents, self._units, self._chunks = documents, units, chunks
         self._lexical = LexicalIndex.build([c.text for c in chunks]) if chunks else None
         self._loaded_mtime = mtime
@@ -260,6 +270,7 @@ class UploadStore:
             if len(self._documents) >= self.settings.upload_max_documents:
                 raise UploadError(f"the local collection holds {len(self._documents)} documents, the limit "
                                   "(ASSISTANT_UPLOAD_MAX_DOCUMENTS): remove one first")
+            self._writable()  # before the parsing and embedding, which take a while
             document_id = sha[:12]
             title = title or (markdown_title(data) if kind == "markdown" else None) or title_from(name)
             clean_title = " ".join(title.split())[:TITLE_CHARS] or "Untitled document"

@@ -161,3 +161,42 @@ def test_a_full_disk_gives_a_clear_error_and_keeps_the_previous_index(small_proj
         assert not list(index.glob("building-*"))
     finally:
         subprocess.run(["umount", "--lazy", str(index)], check=False)  # Chroma may still hold a file open
+
+
+@pytest.fixture
+def read_only(tmp_path):
+    """Make a folder read-only for everyone, root included (a read-only bind mount over itself)."""
+    mounted: list[str] = []
+
+    def make(folder):
+        subprocess.run(["mount", "--bind", str(folder), str(folder)], check=True)
+        mounted.append(str(folder))
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(folder)], check=True)
+        return folder
+
+    yield make
+    for folder in reversed(mounted):
+        subprocess.run(["umount", "--lazy", folder], check=False)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a read-only bind mount needs root (CI runs as root)")
+def test_a_read_only_index_folder_gives_a_clear_error_and_still_answers(small_project, read_only):
+    _sync(small_project)
+    build_index(small_project, progress=False)
+    read_only(small_project.index_path)
+    with pytest.raises(IndexBuildError, match=r"cannot write the index .*Read-only file system.*make the folder writable"):
+        build_index(small_project.model_copy(update={"chunk_tokens": 100}), progress=False)
+    answer = Assistant.open(small_project).ask("Which acts committed with intent to destroy a group are genocide?")
+    assert answer.citations and answer.citations[0].doc == "genocide-convention"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a read-only bind mount needs root (CI runs as root)")
+def test_a_read_only_uploads_folder_refuses_uploads_clearly(assistant, tmp_path, read_only):
+    from assistant.uploads import UploadError
+
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    bot = assistant.configured(uploads_dir=read_only(folder))
+    with pytest.raises(UploadError, match="uploads folder .* is not writable .*ASSISTANT_UPLOADS_DIR"):
+        bot.uploads.add_bytes(b"# Notes\n\n## Interviews\n\nSurvivors were interviewed in private.\n", "notes.md")
+    assert bot.ask("What is forced pregnancy?").citations

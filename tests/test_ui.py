@@ -286,6 +286,27 @@ def test_a_corrupt_upload_is_refused_with_a_message(page, tmp_path):
                            timeout=30000)
 
 
+def test_html_in_an_uploaded_document_is_shown_as_text_and_never_runs(page, tmp_path):
+    hostile = tmp_path / "hostile.md"
+    hostile.write_text("# <img src=x onerror='window.__pwned=7'>Witness notes\n\n## <script>window.__pwned=8</script>"
+                       "Detention\n\nWomen detained in the barracks were raped by guards at night. "
+                       "<img src=y onerror='window.__pwned=9'> [details](javascript:window.__pwned=10)\n",
+                       encoding="utf-8")
+    page.click("#uploads")
+    page.set_input_files("#upload-file input[type=file]", str(hostile))
+    page.wait_for_timeout(500)
+    page.click("#upload-button")
+    page.wait_for_function("() => document.querySelector('#uploads-list').innerText.includes('Witness notes')",
+                           timeout=60000)
+    ask(page, "Were women detained in the barracks raped by guards?")
+    panel = page.locator("#sources-panel")
+    assert "<script>window.__pwned=8</script>" in panel.inner_text()
+    assert page.locator("img[src='x'], img[src='y']").count() == 0
+    for link in page.locator("a").all():
+        assert not (link.get_attribute("href") or "").startswith("javascript:")
+    assert page.evaluate("() => window.__pwned") is None
+
+
 @pytest.fixture(scope="module")
 def llm_app(assistant, feedback_store):
     """The app with the openai-compatible backend, talking to a scripted server that writes hostile output."""

@@ -125,7 +125,7 @@ def build_app(bot: Assistant, feedback: FeedbackStore) -> gr.Blocks:
             if not docs:
                 raise InvalidQuestionError("choose at least one instrument to search (Filters)")
             selected = None if len(docs) == len(instrument_choices) else docs
-            history = [t["answer"]["question"] for t in turns][-1:] or None
+            history = [t["answer"]["question"] for t in turns][-3:] or None
             events = bot.ask_stream(question, doc=selected, history=history)
             first = next(events)  # bad input fails here, before the chat changes
         except AssistantError as exc:
