@@ -20,6 +20,7 @@ QUOTED = re.compile(r"“([^”]+)”|\"([^\"]+)\"|«([^»]+)»|„([^“”]+)[
 ELLIPSIS = re.compile(r"\.\.\.|…|\[\s*\.\.\.\s*\]")
 SENTENCE_BREAK = re.compile(r"(?<=[.!?\]])\s+(?=[A-Z“\"«(])")
 LIST_PREFIX = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+LIST_LABEL = re.compile(r"^(?:\d+|[a-z]|[ivx]+)[.)]$")
 FOLD = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'", "′": "'",
                       "–": "-", "—": "-", "‑": "-", "\u00a0": " "})
 MIN_SHARED_TERMS = 0.25  # share of a sentence's content words that the cited sources must contain
@@ -36,17 +37,20 @@ def split_pieces(text: str) -> list[Piece]:
     """Sentences of a generated answer, remembering which ones start a line."""
     pieces: list[Piece] = []
     for line in text.splitlines():
-        for i, sentence in enumerate(s.strip() for s in SENTENCE_BREAK.split(line.strip())):
-            if sentence:
-                pieces.append(Piece(sentence, new_line=i == 0))
+        sentences = [s.strip() for s in SENTENCE_BREAK.split(line.strip()) if s.strip()]
+        if len(sentences) > 1 and LIST_LABEL.match(sentences[0]):  # "1. The source …" is one item
+            sentences[:2] = [f"{sentences[0]} {sentences[1]}"]
+        pieces += [Piece(sentence, new_line=i == 0) for i, sentence in enumerate(sentences)]
     return pieces
 
 
 def complete_pieces(buffer: str) -> tuple[list[Piece], str]:
     """While streaming: the sentences known to be complete, and the text still being written."""
-    cut = max(buffer.rfind("\n") + 1, 0)
+    cut = previous = buffer.rfind("\n") + 1
     for match in SENTENCE_BREAK.finditer(buffer, cut):
-        cut = match.end()
+        if not LIST_LABEL.match(buffer[previous : match.start()].strip()):  # "1." waits for its item
+            cut = match.end()
+        previous = match.end()
     return split_pieces(buffer[:cut]), buffer[cut:]
 
 

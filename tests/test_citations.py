@@ -83,6 +83,17 @@ def test_sentences_keep_their_markers_and_lines():
     assert [p.new_line for p in pieces] == [True, False, True]
 
 
+def test_a_numbered_list_item_stays_one_sentence():
+    assert [p.text for p in split_pieces("1. Forced pregnancy is defined in the Statute [1].")] == \
+        ["1. Forced pregnancy is defined in the Statute [1]."]
+
+
+def test_while_streaming_a_list_label_waits_for_its_item():
+    done, rest = complete_pieces("1. Forced pregnancy is defined [1].\n2. It")
+    assert [p.text for p in done] == ["1. Forced pregnancy is defined [1]."]
+    assert rest == "2. It"
+
+
 def test_while_streaming_only_finished_sentences_are_released():
     done, rest = complete_pieces("Forced pregnancy is defined in art. 7(2)(f) [1]. It requires")
     assert [p.text for p in done] == ["Forced pregnancy is defined in art. 7(2)(f) [1]."]
