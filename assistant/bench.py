@@ -28,7 +28,9 @@ def status(key):
     return int(next(line for line in open("/proc/self/status") if line.startswith(key)).split()[1]) / 1024
 retrieval, ask, rss = [], [], []
 for n, q in enumerate(questions):
+    bot.embedder.clear_cache()
     t = time.perf_counter(); bot.retrieve(q); retrieval.append(time.perf_counter() - t)
+    bot.embedder.clear_cache()
     t = time.perf_counter(); bot.ask(q); ask.append(time.perf_counter() - t)
     if n in (19, len(questions) - 1):
         rss.append(status("VmRSS"))
