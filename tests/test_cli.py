@@ -7,9 +7,8 @@ import sys
 
 import pytest
 
-from assistant.models import Answer
-
 from assistant.config import PROJECT_ROOT
+from assistant.models import Answer
 
 
 def run(*args, stdin=None, env=None):

@@ -33,16 +33,22 @@ def feedback_store(tmp_path_factory) -> FeedbackStore:
     return FeedbackStore(tmp_path_factory.mktemp("feedback") / "feedback.sqlite")
 
 
-@pytest.fixture(scope="module")
-def server(assistant, feedback_store):
+def launch(bot, feedback_store):
+    """The app for `bot` on a free loopback port, as `serve()` configures it: (app, url)."""
     from assistant.ui.app import CSS, _theme, build_app
 
-    app = build_app(assistant, feedback_store)
+    app = build_app(bot, feedback_store)
     app.queue(default_concurrency_limit=8)
     port = _free_port()
     app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, theme=_theme(),
                css=CSS, footer_links=[], ssr_mode=False)
-    yield f"http://127.0.0.1:{port}/"
+    return app, f"http://127.0.0.1:{port}/"
+
+
+@pytest.fixture(scope="module")
+def server(assistant, feedback_store):
+    app, url = launch(assistant, feedback_store)
+    yield url
     app.close()
 
 
@@ -254,16 +260,20 @@ def test_html_and_script_in_a_question_are_shown_as_text_and_never_run(page):
     assert page.evaluate("() => window.__pwned") is None
 
 
+def upload(page, path, expect: str, where: str = "#uploads-list") -> None:
+    """Open "Your documents", add the file, and wait until `expect` shows in `where`."""
+    page.click("#uploads")
+    page.set_input_files("#upload-file input[type=file]", str(path))
+    page.wait_for_timeout(500)  # the file reaches the server before the button is pressed
+    page.click("#upload-button")
+    page.wait_for_function(f"() => document.querySelector('{where}').innerText.includes({expect!r})", timeout=60000)
+
+
 def test_uploaded_document_is_added_asked_about_and_removed_in_the_browser(page, tmp_path):
     guide = tmp_path / "guidelines.md"
     guide.write_text("# Field guidelines\n\n## Interviews\n\nSurvivors may be accompanied by a trusted support "
                      "person of their choosing during every interview.\n", encoding="utf-8")
-    page.click("#uploads")
-    page.set_input_files("#upload-file input[type=file]", str(guide))
-    page.wait_for_timeout(500)
-    page.click("#upload-button")
-    page.wait_for_function("() => document.querySelector('#uploads-list').innerText.includes('Field guidelines')",
-                           timeout=60000)
+    upload(page, guide, "Field guidelines")
     ask(page, "May a survivor bring a trusted support person to the interview?")
     assert "uploaded: Field guidelines, Interviews" in page.locator("#sources-panel").inner_text()
     shot(page, "upload-cited")
@@ -278,12 +288,7 @@ def test_uploaded_document_is_added_asked_about_and_removed_in_the_browser(page,
 def test_a_corrupt_upload_is_refused_with_a_message(page, tmp_path):
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(b"%PDF-1.7 not really a pdf")
-    page.click("#uploads")
-    page.set_input_files("#upload-file input[type=file]", str(broken))
-    page.wait_for_timeout(500)
-    page.click("#upload-button")
-    page.wait_for_function("() => document.querySelector('#upload-status').innerText.includes('damaged')",
-                           timeout=30000)
+    upload(page, broken, "damaged or not a PDF", where="#upload-status")
 
 
 def test_html_in_an_uploaded_document_is_shown_as_text_and_never_runs(page, tmp_path):
@@ -292,12 +297,7 @@ def test_html_in_an_uploaded_document_is_shown_as_text_and_never_runs(page, tmp_
                        "Detention\n\nWomen detained in the barracks were raped by guards at night. "
                        "<img src=y onerror='window.__pwned=9'> [details](javascript:window.__pwned=10)\n",
                        encoding="utf-8")
-    page.click("#uploads")
-    page.set_input_files("#upload-file input[type=file]", str(hostile))
-    page.wait_for_timeout(500)
-    page.click("#upload-button")
-    page.wait_for_function("() => document.querySelector('#uploads-list').innerText.includes('Witness notes')",
-                           timeout=60000)
+    upload(page, hostile, "Witness notes")
     ask(page, "Were women detained in the barracks raped by guards?")
     panel = page.locator("#sources-panel")
     assert "<script>window.__pwned=8</script>" in panel.inner_text()
@@ -312,19 +312,13 @@ def llm_app(assistant, feedback_store):
     """The app with the openai-compatible backend, talking to a scripted server that writes hostile output."""
     from llm_server import ScriptedLLM, Text
 
-    from assistant.ui.app import CSS, _theme, build_app
-
     hostile = ("<img src=x onerror='window.__pwned=4'> <script>window.__pwned=5</script> "
                "[read more](javascript:window.__pwned=6)\nForced pregnancy means “the unlawful confinement of a "
                "woman forcibly made pregnant” [1]. The confinement must be unlawful [1].")
     llm = ScriptedLLM(lambda request: Text(hostile)).start()
     bot = assistant.configured(llm_backend="openai-compatible", llm_base_url=llm.url, llm_model="m", llm_timeout=5.0)
-    app = build_app(bot, feedback_store)
-    app.queue(default_concurrency_limit=4)
-    port = _free_port()
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, theme=_theme(),
-               css=CSS, footer_links=[], ssr_mode=False)
-    yield f"http://127.0.0.1:{port}/"
+    app, url = launch(bot, feedback_store)
+    yield url
     app.close()
     llm.stop()
 
