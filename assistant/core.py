@@ -148,7 +148,7 @@ class Assistant:
         query, notice = self._standalone(text, history)
         passages, retrieval = self._search(query, docs, uploads, k)
         instruments = self._instrument_names(docs, uploads)
-        answer = self._decline_reason(text, query, passages, retrieval, instruments)
+        answer = self._decline_reason(text, passages, retrieval, instruments)
         if answer is None:
             relevant = self._citable(passages)
             if self.generator is None:
@@ -176,7 +176,7 @@ class Assistant:
         with self._log_lock, path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
-    def _decline_reason(self, text, query, passages, retrieval, instruments) -> Answer | None:
+    def _decline_reason(self, text, passages, retrieval, instruments) -> Answer | None:
         """The decline, if the corpus does not answer; None when it does."""
         exact = any(p.exact for p in passages)
         if retrieval and retrieval.unmatched and not exact:
