@@ -208,9 +208,12 @@ class UploadStore:
         if mtime == self._loaded_mtime:
             return
         listed = []
+        embedded_with = None
         if mtime is not None:
             try:
-                listed = [UploadedDocument(**d) for d in json.loads(self.registry.read_text(encoding="utf-8"))["documents"]]
+                registry = json.loads(self.registry.read_text(encoding="utf-8"))
+                listed = [UploadedDocument(**d) for d in registry["documents"]]
+                embedded_with = registry.get("embedding")
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 log.warning("uploads registry %s is unreadable (%s): uploads are not searched", self.registry, exc)
         documents: list[UploadedDocument] = []
@@ -224,9 +227,32 @@ class UploadStore:
             except (OSError, ValueError, KeyError, TypeError) as exc:  # a damaged upload does not stop the others
                 log.warning("uploaded document %s is damaged (%s): remove and upload it again", document.id, exc)
             documents.append(document)
+        if listed and embedded_with != self.embedder.identity:
+            self._reembed(chunks, units, embedded_with, documents)
         self._documents, self._units, self._chunks = documents, units, chunks
         self._lexical = LexicalIndex.build([c.text for c in chunks]) if chunks else None
         self._loaded_mtime = mtime
+
+    def _reembed(self, chunks: list[Chunk], units: dict[tuple[str, str], Unit], previous: str | None,
+                 documents: list[UploadedDocument]) -> None:
+        """Vectors from another embedding model are not comparable with the question's: embed again."""
+        log.warning("uploads were embedded with %s, not %s: embedding them again", previous, self.embedder.identity)
+        vectors = self.embedder.embed([c.embedding_text(units[(c.doc, c.unit)].context) for c in chunks],
+                                      batch_size=self.settings.embed_batch_size) if chunks else []
+        try:
+            self._writable()
+            client = chroma_client(self.settings, self.root / "chroma")
+            try:
+                client.delete_collection(COLLECTION)
+            except Exception:  # noqa: BLE001 - it may not exist yet
+                pass
+            self._collection = None
+            if chunks:
+                self.collection().add(ids=[c.id for c in chunks], embeddings=vectors, documents=[c.text for c in chunks],
+                                      metadatas=[{"doc": c.doc, "unit": c.unit} for c in chunks])
+            self._save_registry(documents)
+        except (OSError, UploadError) as exc:
+            log.warning("cannot store the new upload vectors (%s): uploads are searched with stale vectors", exc)
 
     def list(self) -> list[UploadedDocument]:
         with self._lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -162,3 +163,14 @@ def test_cli_adds_lists_and_removes_an_upload(tmp_path, guidelines):
     assert missing.returncode == 2 and "no uploaded document" in missing.stderr
     refused = run("corpus", "add", str(tmp_path / "nothing.pdf"))
     assert refused.returncode == 2 and "no such file" in refused.stderr
+
+
+def test_uploads_embedded_with_another_model_are_embedded_again(bot, assistant, guidelines):
+    document = bot.uploads.add_file(guidelines)
+    registry = bot.settings.uploads_path / "registry.json"
+    data = json.loads(registry.read_text(encoding="utf-8"))
+    data["embedding"] = "some-other-model==1.0"
+    registry.write_text(json.dumps(data), encoding="utf-8")
+    reopened = assistant.configured(uploads_dir=bot.settings.uploads_dir)
+    assert reopened.retrieve("How are signed statements stored?", doc="uploads")[0].doc == document.doc
+    assert json.loads(registry.read_text(encoding="utf-8"))["embedding"] == assistant.embedder.identity

@@ -56,13 +56,14 @@ def _score_retrieval(row: dict, ranking: m.Ranking, record: EvalRecord) -> None:
 
 
 def run_assistant(bot: Assistant, record: EvalRecord) -> dict:
-    history = record.history or None
     started = time.perf_counter()
-    passages = bot.retrieve(record.question, history=history, k=DEPTH)
-    retrieve_ms = (time.perf_counter() - started) * 1000
-    started = time.perf_counter()
-    answer = bot.ask(record.question, history=history)
+    answer = bot.ask(record.question, history=record.history or None)
     ask_ms = (time.perf_counter() - started) * 1000
+    # The ranking is scored on what the answer searched (`query`: a follow-up already made standalone),
+    # so a follow-up is condensed once, and the answer's latency is timed before anything is cached.
+    started = time.perf_counter()
+    passages = bot.retrieve(answer.query, k=DEPTH)
+    retrieve_ms = (time.perf_counter() - started) * 1000
     cited = [(c.doc, c.unit) for c in answer.citations]
     texts = [bot.store.unit(c.doc, c.unit).full_text for c in answer.citations]
     row = _base_row(record)
