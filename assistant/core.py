@@ -102,9 +102,8 @@ class Assistant:
         if not history:
             return text, ""
         previous = [clean_question(h, self.settings.max_question_chars) for h in history]
-        if self.generator is not None:
-            return self.generator.condense(text, previous)
-        return f"{text} {previous[-1]}", ""
+        standalone, notice = self.generator.condense(text, previous) if self.generator else (None, "")
+        return standalone or f"{text} {previous[-1]}", notice
 
     def _search(self, query: str, docs: list[str] | None, uploads: bool, k: int | None):
         k = k or self.settings.top_k

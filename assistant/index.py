@@ -298,7 +298,11 @@ def _discard(settings: Settings, building: Path, collection: str) -> None:
 def _write_vectors(settings: Settings, path: Path, name: str, chunks: list[Chunk], vectors: np.ndarray) -> None:
     client = chroma_client(settings, path)
     collection = client.create_collection(name, embedding_function=None, metadata={"hnsw:space": "cosine"})
-    step = 2000
+    add_chunks(collection, chunks, vectors)
+
+
+def add_chunks(collection, chunks: list[Chunk], vectors: np.ndarray, step: int = 2000) -> None:
+    """Add chunks with their vectors to a Chroma collection; `position` is the chunk's place in `chunks`."""
     for start in range(0, len(chunks), step):
         batch = chunks[start : start + step]
         collection.add(
@@ -372,11 +376,7 @@ def _open_collection(settings: Settings, store: Path, name: str, chunks: list[Ch
     collection = client.get_or_create_collection(f"{name}-{store.name}", embedding_function=None,
                                                  metadata={"hnsw:space": "cosine"})
     if collection.count() != len(chunks):
-        step = 2000
-        for start in range(0, len(chunks), step):
-            batch = chunks[start : start + step]
-            collection.add(ids=[c.id for c in batch], embeddings=vectors[start : start + step],
-                           metadatas=[{"doc": c.doc, "unit": c.unit, "position": start + i} for i, c in enumerate(batch)])
+        add_chunks(collection, chunks, vectors)
     return collection
 
 

@@ -26,7 +26,7 @@ from assistant.chunking import chunk_units
 from assistant.config import Settings
 from assistant.embedding import Embedder
 from assistant.errors import AssistantError
-from assistant.index import chroma_client
+from assistant.index import add_chunks, chroma_client, embedding_texts
 from assistant.lexical import LexicalIndex
 from assistant.models import Chunk, Passage, Unit
 
@@ -237,8 +237,7 @@ class UploadStore:
                  documents: list[UploadedDocument]) -> None:
         """Vectors from another embedding model are not comparable with the question's: embed again."""
         log.warning("uploads were embedded with %s, not %s: embedding them again", previous, self.embedder.identity)
-        vectors = self.embedder.embed([c.embedding_text(units[(c.doc, c.unit)].context) for c in chunks],
-                                      batch_size=self.settings.embed_batch_size) if chunks else []
+        vectors = self.embedder.embed(embedding_texts(chunks, units), batch_size=self.settings.embed_batch_size)
         try:
             self._writable()
             client = chroma_client(self.settings, self.root / "chroma")
@@ -247,9 +246,7 @@ class UploadStore:
             except Exception:  # noqa: BLE001 - it may not exist yet
                 pass
             self._collection = None
-            if chunks:
-                self.collection().add(ids=[c.id for c in chunks], embeddings=vectors, documents=[c.text for c in chunks],
-                                      metadatas=[{"doc": c.doc, "unit": c.unit} for c in chunks])
+            add_chunks(self.collection(), chunks, vectors)
             self._save_registry(documents)
         except (OSError, UploadError) as exc:
             log.warning("cannot store the new upload vectors (%s): uploads are searched with stale vectors", exc)
@@ -305,8 +302,7 @@ class UploadStore:
             chunks = chunk_units(units, self.settings.chunk_tokens)
             for i, chunk in enumerate(chunks):
                 chunk.id = f"{doc}:{i}"
-            context = {(u.doc, u.unit): u.context for u in units}
-            vectors = self.embedder.embed([c.embedding_text(context[(c.doc, c.unit)]) for c in chunks],
+            vectors = self.embedder.embed(embedding_texts(chunks, {(u.doc, u.unit): u for u in units}),
                                           batch_size=self.settings.embed_batch_size)
             document = UploadedDocument(
                 id=document_id, title=clean_title, original_name=display_name(name), kind=kind, sha256=sha,
@@ -364,9 +360,7 @@ class UploadStore:
             stored = {"units": [u.model_dump() for u in units], "chunks": [c.model_dump() for c in chunks]}
             (self.root / "units" / f"{document.id}.json").write_text(json.dumps(stored, ensure_ascii=False),
                                                                       encoding="utf-8")
-            self.collection().add(
-                ids=[c.id for c in chunks], embeddings=vectors, documents=[c.text for c in chunks],
-                metadatas=[{"doc": c.doc, "unit": c.unit} for c in chunks])
+            add_chunks(self.collection(), chunks, vectors)
             self._save_registry([*self._documents, document])
         except OSError as exc:
             raise UploadError(f"cannot store the upload in {self.root} ({exc.strerror})") from exc

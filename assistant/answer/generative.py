@@ -18,7 +18,6 @@ from assistant.citations import (
     check_sentence,
     complete_pieces,
     legal_sentences,
-    locate_quote,
     render_checked,
     split_pieces,
 )
@@ -57,20 +56,19 @@ class GenerativeAnswerer:
 
     # ---- follow-ups
 
-    def condense(self, question: str, history: list[str]) -> tuple[str, str]:
-        """A follow-up made standalone by the model; on failure the question and the previous one
-        together, and a notice."""
+    def condense(self, question: str, history: list[str]) -> tuple[str | None, str]:
+        """A follow-up made standalone by the model, or None (with a notice if the model failed)."""
         from llama_index.core.llms import ChatMessage, MessageRole
 
         prompt = load_prompt("condense_followup").format(
             history="\n".join(f"- {h}" for h in history[-3:]), question=question)
         try:
             reply = self.llm.chat([ChatMessage(role=MessageRole.USER, content=prompt)]).message.content or ""
-        except Exception as exc:  # noqa: BLE001 - any model failure ends in the fallback below
-            return f"{question} {history[-1]}", f"Follow-up read with the previous question: {describe_failure(exc, self.settings)}."
+        except Exception as exc:  # noqa: BLE001 - any model failure ends in the caller's fallback
+            return None, f"Follow-up read with the previous question: {describe_failure(exc, self.settings)}."
         standalone = next((line.strip(" \"“”'") for line in reply.splitlines() if line.strip()), "")
         if not standalone or len(standalone) > MAX_STANDALONE_CHARS or REFUSAL in standalone:
-            return f"{question} {history[-1]}", ""
+            return None, ""
         return standalone, ""
 
     # ---- answers
@@ -119,12 +117,12 @@ class GenerativeAnswerer:
             quotes.setdefault(marker, span)
 
     def _finish(self, question, passages, pieces, checks, quotes) -> Answer:
-        legal = legal_sentences(checks)
-        kept = [c for c in legal if c.status == "kept"]
         if not checks:
             return self._fallback(question, passages, checks, "The language model sent an empty reply.")
+        legal = legal_sentences(checks)
+        kept = [c for c in legal if c.status == "kept"]
+        removed = sum(c.status == "removed" for c in checks)
         if not kept or len(kept) / len(legal) < self.settings.verify_min_kept:
-            removed = sum(c.status == "removed" for c in checks)
             flagged = sum(c.status == "flagged" for c in checks)
             return self._fallback(
                 question, passages, checks,
@@ -132,7 +130,6 @@ class GenerativeAnswerer:
                 f"statements verified, {removed} removed, {flagged} flagged).")
         cited = sorted({n for c in checks if c.status != "removed" for n in c.markers})
         citations = [self._citation(n, passages[n - 1], question, quotes) for n in cited]
-        removed = sum(c.status == "removed" for c in checks)
         notice = (f"{removed} sentence(s) of the model's answer were removed: their citation did not match the "
                   "sources." if removed else "")
         return Answer(question=question, answer=render_checked(checks, pieces), declined=False, citations=citations,
@@ -140,9 +137,7 @@ class GenerativeAnswerer:
 
     @staticmethod
     def _citation(marker: int, passage: Passage, question: str, quotes: dict[int, str]) -> Citation:
-        quote = quotes.get(marker) or best_quote(passage, question)
-        if locate_quote(quote, passage.text) is None:
-            quote = best_quote(passage, question)
+        quote = quotes.get(marker) or best_quote(passage, question)  # a located quote is verbatim source text
         return Citation(marker=marker, doc=passage.doc, unit=passage.unit, title=passage.title,
                         short_title=passage.short_title, page=passage.page, quote=quote, score=round(passage.score, 6))
 

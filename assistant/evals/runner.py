@@ -32,6 +32,7 @@ PRESETS: dict[str, dict | None] = {
     "llama-cpp": {"llm_backend": "llama-cpp"},
 }
 LLM_PRESETS = ("openai-compatible", "llama-cpp")
+RETRIEVAL_PRESETS = [p for p in PRESETS if p not in LLM_PRESETS]  # what `--preset all` runs
 PRESET_NOTES = {
     "default": "structure-aware units, hybrid search and every ranking stage (named provisions, synonyms, "
     "instrument scoping, sibling diversity, Elements→Statute link, out-of-corpus declines)",

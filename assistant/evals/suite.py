@@ -11,7 +11,7 @@ from assistant.config import Settings
 from assistant.core import Assistant
 from assistant.evals.dataset import load_dataset
 from assistant.evals.report import SUMMARY_KEYS, write_report
-from assistant.evals.runner import LLM_PRESETS, PRESETS, RETRIEVAL_KEYS, aggregate, breakdown, run_preset
+from assistant.evals.runner import PRESETS, RETRIEVAL_KEYS, RETRIEVAL_PRESETS, aggregate, breakdown, run_preset
 from assistant.prompts import prompt_version
 
 
@@ -33,8 +33,7 @@ def _commit(home: Path) -> str | None:
 
 def resolve_presets(spec: str) -> list[str]:
     """Preset names; `all` is every retrieval preset (the LLM presets need a model, so they are named)."""
-    retrieval = [p for p in PRESETS if p not in LLM_PRESETS]
-    names = retrieval if spec == "all" else [p.strip() for p in spec.split(",") if p.strip()]
+    names = list(RETRIEVAL_PRESETS) if spec == "all" else [p.strip() for p in spec.split(",") if p.strip()]
     unknown = [n for n in names if n not in PRESETS]
     if unknown:
         raise ValueError(f"unknown preset {', '.join(unknown)}; choose from {', '.join(PRESETS)} or all")
@@ -56,7 +55,7 @@ def evaluate(settings: Settings, dataset: str, presets: list[str], *, limit: int
         for name, rows in results.items()
     }
     now = datetime.now(timezone.utc)
-    all_retrieval = sorted(presets) == sorted(p for p in PRESETS if p not in LLM_PRESETS)
+    all_retrieval = sorted(presets) == sorted(RETRIEVAL_PRESETS)
     label = presets[0] if len(presets) == 1 else ("all" if all_retrieval else "+".join(presets))
     folder = out or settings.home / "evals" / "reports" / f"{now:%Y-%m-%d}-{dataset}-{label}"
     context = {

@@ -157,9 +157,8 @@ def build_app(bot: Assistant, feedback: FeedbackStore) -> gr.Blocks:
             document = bot.uploads.add_file(Path(file_path), title=title or None, original_name=Path(file_path).name)
         except AssistantError as exc:
             return uploads_markdown(bot.uploads.list()), gr.update(), f"⚠️ {_escape_markdown(str(exc))}"
-        status = (f"Added “{_escape_markdown(document.title)}” ({document.units} units). Ask about it in the chat; "
-                  f"it is cited as “{_escape_markdown(document.short_title)}, …”.")
-        return uploads_markdown(bot.uploads.list()), _upload_choices(), status
+        return (*uploads_view(), f"Added “{_escape_markdown(document.title)}” ({document.units} units). Ask about "
+                f"it in the chat; it is cited as “{_escape_markdown(document.short_title)}, …”.")
 
     def remove_upload(document_id: str | None):
         if not document_id:
@@ -167,15 +166,14 @@ def build_app(bot: Assistant, feedback: FeedbackStore) -> gr.Blocks:
         try:
             document = bot.uploads.remove(document_id)
         except UploadError as exc:
-            return uploads_markdown(bot.uploads.list()), _upload_choices(), f"⚠️ {_escape_markdown(str(exc))}"
-        return (uploads_markdown(bot.uploads.list()), _upload_choices(),
-                f"Removed “{_escape_markdown(document.title)}”.")
+            return (*uploads_view(), f"⚠️ {_escape_markdown(str(exc))}")
+        return (*uploads_view(), f"Removed “{_escape_markdown(document.title)}”.")
 
-    def _upload_choices():
-        return gr.update(choices=[(f"{d.title} ({d.id})", d.id) for d in bot.uploads.list()], value=None)
-
-    def refresh_uploads():
-        return uploads_markdown(bot.uploads.list()), _upload_choices()
+    def uploads_view():
+        """The uploads list and the choices of the remove menu, from one reading of the registry."""
+        documents = bot.uploads.list()
+        return uploads_markdown(documents), gr.update(choices=[(f"{d.title} ({d.id})", d.id) for d in documents],
+                                                     value=None)
 
     def clear():
         return [], [], sources_html(None, [], 0), gr.update(value=None, visible=False)
@@ -312,7 +310,7 @@ def build_app(bot: Assistant, feedback: FeedbackStore) -> gr.Blocks:
                             api_name=False)
         remove_button.click(remove_upload, [upload_choice], [uploads_list, upload_choice, upload_status],
                             api_name=False)
-        app.load(refresh_uploads, None, [uploads_list, upload_choice], api_name=False)
+        app.load(uploads_view, None, [uploads_list, upload_choice], api_name=False)
 
         def api_ask(q: str, doc: str = "") -> dict:
             """One question → the Answer as JSON, or {"error": message} for input it cannot answer."""
