@@ -248,16 +248,22 @@ def test_non_local_host_requires_credentials(settings):
         serve(settings, host="0.0.0.0", port=_free_port(), block=False)
 
 
+def assert_inert(page, where: str, images: str) -> None:
+    """Nothing hostile became live inside `where`: no such image, no javascript: link, no script ran."""
+    area = page.locator(where)
+    assert area.locator(images).count() == 0
+    for link in area.locator("a").all():
+        assert not (link.get_attribute("href") or "").startswith("javascript:")
+    assert page.evaluate("() => window.__pwned") is None
+
+
 def test_html_and_script_in_a_question_are_shown_as_text_and_never_run(page):
     hostile = ('<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> '
                '[click me](javascript:window.__pwned=3) What is forced pregnancy?')
     ask(page, hostile)
     chat = page.locator("#chat")
     assert "<script>window.__pwned = 1</script>" in chat.inner_text()
-    assert chat.locator("img[src='x']").count() == 0
-    for link in chat.locator("a").all():
-        assert not (link.get_attribute("href") or "").startswith("javascript:")
-    assert page.evaluate("() => window.__pwned") is None
+    assert_inert(page, "#chat", "img[src='x']")
 
 
 def upload(page, path, expect: str, where: str = "#uploads-list") -> None:
@@ -301,10 +307,7 @@ def test_html_in_an_uploaded_document_is_shown_as_text_and_never_runs(page, tmp_
     ask(page, "Were women detained in the barracks raped by guards?")
     panel = page.locator("#sources-panel")
     assert "<script>window.__pwned=8</script>" in panel.inner_text()
-    assert page.locator("img[src='x'], img[src='y']").count() == 0
-    for link in page.locator("a").all():
-        assert not (link.get_attribute("href") or "").startswith("javascript:")
-    assert page.evaluate("() => window.__pwned") is None
+    assert_inert(page, "body", "img[src='x'], img[src='y']")
 
 
 @pytest.fixture(scope="module")
@@ -333,10 +336,7 @@ def test_html_and_script_in_model_output_are_shown_as_text_and_never_run(browser
     assert "unlawful confinement of a woman forcibly made pregnant" in chat.inner_text()
     assert "<script>window.__pwned=5</script>" in chat.inner_text()  # shown as text, flagged as uncited
     assert "⚠ unverified: no citation" in chat.inner_text()
-    assert chat.locator("img[src='x']").count() == 0
-    for link in chat.locator("a").all():
-        assert not (link.get_attribute("href") or "").startswith("javascript:")
-    assert page.evaluate("() => window.__pwned") is None
+    assert_inert(page, "#chat", "img[src='x']")
     shot(page, "llm-answer-flagged")
     context.close()
 
