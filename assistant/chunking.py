@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.locators import heading_title
 from assistant.models import Chunk, Unit
 from assistant.tokens import count_tokens, truncate_tokens
 
@@ -73,9 +74,9 @@ def title_chunk(unit: Unit, order: int) -> Chunk | None:
     """An article's title ("Irrelevance of official capacity") as a search entry of its own, leading
     to the article's first unit: questions often paraphrase the title, which the embedder matches
     better alone than diluted in a long provision."""
-    if " — " not in unit.heading:
+    title = heading_title(unit.heading)
+    if title is None:
         return None
-    title = unit.heading.split(" — ", 1)[1]
     return Chunk(id=f"{unit.doc}:{unit.unit}:title", doc=unit.doc, unit=unit.unit, heading=unit.heading,
                  page=unit.page, text=title, order=order, kind="title")
 

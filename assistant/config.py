@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Paths resolved against `home`; the optional data files ("" turns the stage off) must exist when set.
+PATH_FIELDS = ("manifest", "mirror", "documents_dir", "index_dir", "evals_dir", "feedback_db", "question_log",
+               "uploads_dir", "llm_model_path", "scope", "synonyms")
+REQUIRED_WHEN_SET = ("scope", "synonyms")
 
 
 class Settings(BaseSettings):
@@ -49,28 +52,48 @@ class Settings(BaseSettings):
     top_k: int = Field(default=5, ge=1, le=50, description="Passages an answer may cite.")
     candidates: int = Field(default=40, ge=5, description="Candidates per retriever before fusion.")
     rrf_k: int = Field(default=60, description="Reciprocal rank fusion constant.")
-    fusion: str = Field(default="convex", pattern="^(rrf|convex)$", description="How dense and BM25 rankings are combined.")
+    fusion: Literal["convex", "rrf"] = Field(default="convex", description="How dense and BM25 rankings are combined.")
     dense_weight: float = Field(default=1.0, ge=0, description="Weight of the dense ranking in the fusion.")
     lexical_weight: float = Field(default=1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
     keep_best_per_retriever: int = Field(default=1, ge=0, description="Top units of each retriever kept in the top k.")
-    link_elements: int = Field(default=1, ge=0, description="For the first N Elements crimes retrieved, put the Statute provision defining the crime before them.")
+    link_elements: int = Field(
+        default=1, ge=0,
+        description="For the first N Elements crimes retrieved, put the Statute provision defining the crime "
+        "before them.",
+    )
     instrument_hints: bool = Field(default=True, description="Search inside an instrument the question names.")
-    group_same_crime: bool = Field(default=True, description="Count one crime's Elements in different contexts as siblings.")
+    group_same_crime: bool = Field(
+        default=True, description="Count one crime's Elements in different contexts as siblings.",
+    )
     per_parent: int = Field(default=2, ge=1, description="Sibling provisions (same parent) among the top k.")
-    scope: Path = Field(default=Path("corpus/scope.toml"), description="What the corpus does not contain.")
-    synonyms: Path = Field(default=Path("corpus/synonyms.toml"), description="Practitioners' words → legal terms.")
+    scope: Path | None = Field(
+        default=Path("corpus/scope.toml"),
+        description="What the corpus does not contain (questions about it are declined); empty: no such check.",
+    )
+    synonyms: Path | None = Field(
+        default=Path("corpus/synonyms.toml"),
+        description="Practitioners' words → the instruments' words, added to the BM25 query; empty: none.",
+    )
     decline_threshold: float = Field(
         default=0.44,
         description="Minimum best dense cosine for an answer; below it the assistant declines. "
         "Chosen from measurements (see README, 'Declining').",
     )
-    feedback_db: Path = Field(default=Path("evals/feedback/feedback.sqlite"), description="Where UI feedback is stored.")
+    evals_dir: Path = Field(default=Path("evals"), description="Datasets, presets, thresholds and reports.")
+    feedback_db: Path = Field(
+        default=Path("evals/feedback/feedback.sqlite"), description="Where UI feedback is stored.",
+    )
     auth: str | None = Field(default=None, description="user:password required by the web app (needed off localhost).")
     ui_concurrency: int = Field(default=20, ge=1, description="Questions the web app answers at the same time.")
     ui_queue_size: int = Field(default=256, ge=1, description="Requests waiting before the app says it is busy.")
-    cite_relative_score: float = Field(default=0.0, ge=0, le=1, description="A retrieved provision is cited only if its score is at least this share of the best one.")
+    cite_relative_score: float = Field(
+        default=0.0, ge=0, le=1,
+        description="A retrieved provision is cited only if its score is at least this share of the best one.",
+    )
     log_questions: bool = Field(default=False, description="Opt in: keep a local log of questions asked.")
-    question_log: Path = Field(default=Path("evals/feedback/questions.jsonl"), description="Where questions are logged when opted in.")
+    question_log: Path = Field(
+        default=Path("evals/feedback/questions.jsonl"), description="Where questions are logged when opted in.",
+    )
     max_question_chars: int = Field(default=4000, description="Longer questions are refused.")
 
     llm_backend: Literal["extractive", "llama-cpp", "openai-compatible"] = Field(
@@ -78,11 +101,15 @@ class Settings(BaseSettings):
         description="Who writes the answer: `extractive` (verbatim quotes, no model), `llama-cpp` (a local GGUF "
         "model) or `openai-compatible` (Ollama, vLLM, llama.cpp server, LM Studio, a hosted API).",
     )
-    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1.")
+    llm_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1.",
+    )
     llm_model: str | None = Field(default=None, description="Model name the server knows, e.g. llama3.1:8b.")
     llm_api_key: SecretStr | None = Field(default=None, description="Key for the server, if it needs one.")
     llm_model_path: Path | None = Field(default=None, description="GGUF model file for the llama-cpp backend.")
-    llm_timeout: float = Field(default=60.0, gt=0, description="Seconds to wait for the model before answering extractively.")
+    llm_timeout: float = Field(
+        default=60.0, gt=0, description="Seconds to wait for the model before answering extractively.",
+    )
     llm_max_tokens: int = Field(default=512, ge=16, description="Most tokens the model may write per answer.")
     llm_temperature: float = Field(default=0.0, ge=0, le=2, description="Sampling temperature (0: most literal).")
     llm_context_window: int = Field(default=4096, ge=512, description="Context window of the model (tokens).")
@@ -93,30 +120,45 @@ class Settings(BaseSettings):
         "below it the extractive answer is shown instead.",
     )
 
-    uploads_dir: Path = Field(default=Path("uploads"), description="User-uploaded documents and their local collection.")
+    uploads_dir: Path = Field(
+        default=Path("uploads"), description="User-uploaded documents and their local collection.",
+    )
     upload_max_mb: float = Field(default=20.0, gt=0, description="Largest document that can be uploaded (MB).")
-    search_uploads: bool = Field(default=True, description="Search uploaded documents with the corpus (evaluations turn it off).")
+    search_uploads: bool = Field(
+        default=True, description="Search uploaded documents with the corpus (evaluations turn it off).",
+    )
     upload_max_documents: int = Field(default=100, ge=1, description="Most documents the local collection holds.")
 
-    def resolve(self, path: Path) -> Path:
-        return path if path.is_absolute() else (self.home / path).resolve()
+    @field_validator("scope", "synonyms", "llm_model_path", mode="before")
+    @classmethod
+    def _empty_is_off(cls, value):
+        return None if isinstance(value, str) and not value.strip() else value
 
-    @property
-    def manifest_path(self) -> Path:
-        return self.resolve(self.manifest)
+    @model_validator(mode="after")
+    def _resolve_paths(self) -> Settings:
+        """Every path absolute, once: relative ones are read against `home`."""
+        home = self.home.expanduser().resolve()
+        object.__setattr__(self, "home", home)
+        for name in PATH_FIELDS:
+            path = getattr(self, name)
+            if path is not None:
+                object.__setattr__(self, name, (home / path.expanduser()).resolve())
+        for name in REQUIRED_WHEN_SET:
+            path = getattr(self, name)
+            if path is not None and not path.is_file():
+                raise ValueError(f"ASSISTANT_{name.upper()}: {path} does not exist "
+                                 f"(set ASSISTANT_{name.upper()}= to turn it off)")
+        return self
 
-    @property
-    def mirror_path(self) -> Path:
-        return self.resolve(self.mirror)
+    def with_overrides(self, **overrides) -> Settings:
+        """A copy with some settings changed, validated like the original (paths resolved, files checked)."""
+        return type(self)(**{**self.model_dump(), **overrides})
 
-    @property
-    def documents_path(self) -> Path:
-        return self.resolve(self.documents_dir)
 
-    @property
-    def index_path(self) -> Path:
-        return self.resolve(self.index_dir)
-
-    @property
-    def uploads_path(self) -> Path:
-        return self.resolve(self.uploads_dir)
+def settings_problem(error: ValidationError) -> str:
+    """One line per invalid setting, named as the user sets it."""
+    problems = []
+    for item in error.errors():
+        name = f"ASSISTANT_{str(item['loc'][0]).upper()}: " if item["loc"] else ""
+        problems.append(name + item["msg"].removeprefix("Value error, "))
+    return "; ".join(problems)

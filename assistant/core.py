@@ -7,7 +7,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from assistant.answer.extractive import compose_answer, decline
 from assistant.config import Settings
@@ -17,9 +17,9 @@ from assistant.errors import InvalidQuestionError
 from assistant.index import IndexStore, open_index
 from assistant.models import Answer, Draft, Passage, Unit
 from assistant.prompts import prompt_version
-from assistant.retrieval import Retriever
+from assistant.retrieval import Retriever, merge_by_score
 from assistant.scope import load_scope, outside_reason
-from assistant.uploads import DOC_PREFIX, UploadStore
+from assistant.uploads import DOC_PREFIX, UploadSnapshot, UploadStore
 
 UPLOADS = "uploads"  # the document filter value that stands for every uploaded document
 STREAM_WORDS = 12  # words per streamed draft of an extractive answer
@@ -48,12 +48,13 @@ class Assistant:
     def __init__(self, settings: Settings, store: IndexStore) -> None:
         self.settings = settings
         self.store = store
-        self.sources = load_manifest(settings.manifest_path)
+        self.sources = load_manifest(settings.manifest)
         self.embedder = load_embedder(settings.embedding_package)
         self.retriever = Retriever(store, self.embedder, self.sources, settings)
         self._log_lock = threading.Lock()
-        self.scope = load_scope(settings.resolve(settings.scope), self.sources, set(self.indexed_documents))
+        self.scope = load_scope(settings.scope, self.sources, set(self.indexed_documents))
         self.uploads = UploadStore(settings, self.embedder)
+        self._uploads_searched: tuple[UploadSnapshot, Retriever] | None = None
         self.generator = None
         if settings.llm_backend != "extractive":
             from assistant.answer.generative import GenerativeAnswerer
@@ -62,13 +63,13 @@ class Assistant:
             self.generator = GenerativeAnswerer(make_llm(settings), settings)
 
     @classmethod
-    def open(cls, settings: Settings | None = None, *, allow_stale: bool = False) -> "Assistant":
+    def open(cls, settings: Settings | None = None, *, allow_stale: bool = False) -> Assistant:
         settings = settings or Settings()
         return cls(settings, open_index(settings, allow_stale=allow_stale))
 
-    def configured(self, **overrides) -> "Assistant":
+    def configured(self, **overrides) -> Assistant:
         """The same index and model with other settings (evaluation presets)."""
-        return Assistant(self.settings.model_copy(update=overrides), self.store)
+        return Assistant(self.settings.with_overrides(**overrides), self.store)
 
     def unit(self, doc: str, locator: str) -> Unit | None:
         """A cited unit, from the corpus or from an uploaded document."""
@@ -110,9 +111,18 @@ class Assistant:
         retrieval = self.retriever.retrieve(query, docs=docs, k=k) if docs != [] else None
         passages = list(retrieval.passages) if retrieval else []
         if uploads and self.settings.search_uploads:
-            found = self.uploads.search(query, self.embedder.embed_query(query), k, self.settings.decline_threshold)
-            passages = _merge_by_score(passages, found, k)
+            found = self._uploads_retriever().retrieve(query, k=k).passages
+            relevant = [p for p in found if p.dense >= self.settings.decline_threshold]
+            passages = merge_by_score(passages, relevant, k)
         return passages, retrieval
+
+    def _uploads_retriever(self) -> Retriever:
+        """A retriever over the uploaded documents as they are now (made again when they change)."""
+        snapshot = self.uploads.snapshot()
+        if self._uploads_searched is None or self._uploads_searched[0] is not snapshot:
+            retriever = Retriever(snapshot.store, self.embedder, snapshot.sources, self.settings)
+            self._uploads_searched = (snapshot, retriever)
+        return self._uploads_searched[1]
 
     def _docs(self, doc: str | list[str] | None) -> tuple[list[str] | None, bool]:
         """Corpus documents to search (None: all) and whether to search the uploads."""
@@ -168,9 +178,9 @@ class Assistant:
         yield answer
 
     def _log(self, answer: Answer) -> None:
-        path = self.settings.resolve(self.settings.question_log)
+        path = self.settings.question_log
         path.parent.mkdir(parents=True, exist_ok=True)
-        record = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "question": answer.question,
+        record = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "question": answer.question,
                   "declined": answer.declined, "citations": [f"{c.doc}: {c.unit}" for c in answer.citations]}
         with self._log_lock, path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -182,7 +192,7 @@ class Assistant:
             missing = ", ".join(f"{self._short_title(r.doc)}, {r.locator}" for r in retrieval.unmatched)
             return decline(text, instruments, f"the provision named does not exist in the corpus: {missing}")
         outside = outside_reason(text, self.scope)
-        if outside and not exact and not any(p.doc.startswith(DOC_PREFIX) for p in passages):
+        if outside and not exact and not any(p.authority == "upload" for p in passages):
             return decline(text, instruments, outside)
         if not passages:
             return decline(text, instruments, "nothing was retrieved")
@@ -202,15 +212,6 @@ class Assistant:
 
     def _short_title(self, doc: str) -> str:
         return next((s.short_title for s in self.sources if s.id == doc), doc)
-
-
-def _merge_by_score(corpus: list[Passage], uploaded: list[Passage], k: int) -> list[Passage]:
-    """Uploaded passages take their place in the corpus ranking by score; named provisions stay first."""
-    merged = list(corpus)
-    for passage in uploaded:
-        at = next((i for i, p in enumerate(merged) if not p.exact and p.score < passage.score), len(merged))
-        merged.insert(at, passage)
-    return merged[:k]
 
 
 def _drafts(text: str) -> Iterator[Draft]:

@@ -56,7 +56,7 @@ class Embedder:
         """Forget cached question vectors (the benchmark times uncached questions)."""
         self._cached_query.cache_clear()
 
-    @lru_cache(maxsize=256)
+    @lru_cache(maxsize=256)  # noqa: B019 - one embedder per process, kept for its lifetime
     def _cached_query(self, text: str) -> np.ndarray:
         vector = self.embed([text])[0]
         vector.setflags(write=False)

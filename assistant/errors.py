@@ -22,6 +22,16 @@ class UnreadableDocumentError(AssistantError):
         self.reason = reason
 
 
+class DocumentContentError(AssistantError):
+    """A file's content cannot be read as a document (damaged, scanned, binary, not UTF-8)."""
+
+    exit_code = 2
+
+
+class UploadError(AssistantError):
+    exit_code = 2
+
+
 class MirrorNotFoundError(AssistantError):
     pass
 

@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 RATINGS = ("helpful", "wrong or missing citation")
@@ -40,7 +40,7 @@ class FeedbackStore:
         with self._connect() as db:
             cursor = db.execute(
                 "insert into feedback (created_at, rating, comment, question, answer, citations) values (?,?,?,?,?,?)",
-                (datetime.now(timezone.utc).isoformat(timespec="seconds"), rating, comment[:4000], question,
+                (datetime.now(UTC).isoformat(timespec="seconds"), rating, comment[:4000], question,
                  answer, json.dumps(citations, ensure_ascii=False)),
             )
             return int(cursor.lastrowid)

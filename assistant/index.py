@@ -9,6 +9,7 @@ when any of that changes the index is stale.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import logging
@@ -16,8 +17,8 @@ import os
 import shutil
 import sys
 import time
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlparse
@@ -43,17 +44,46 @@ from assistant.tokens import truncate_tokens
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 COLLECTION = "chunks"
 CONTEXT_TOKENS = 30  # chapeau words prepended to a chunk for embedding
-CODE_FILES = ["corpus/pdf.py", "corpus/provisions.py", "corpus/footnotes.py", "corpus/structure.py", "chunking.py"]
+PACKAGE = Path(__file__).resolve().parent
+
+
+def _imported_modules(path: Path) -> set[Path]:
+    """Files of the package that one module imports (`from assistant.x import …`, `import assistant.x`)."""
+    found: set[Path] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = [node.module or ""] if isinstance(node, ast.ImportFrom) else (
+            [alias.name for alias in node.names] if isinstance(node, ast.Import) else [])
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names += [f"{node.module}.{alias.name}" for alias in node.names]  # `from assistant import x`
+        for name in names:
+            if name == "assistant" or name.startswith("assistant."):
+                relative = Path(*name.split(".")[1:])
+                for candidate in (PACKAGE / relative.with_suffix(".py"), PACKAGE / relative / "__init__.py"):
+                    if candidate.is_file():
+                        found.add(candidate)
+    return found
+
+
+def code_files() -> list[Path]:
+    """Every module that shapes the index: this one and all it imports from the package, transitively
+    (parsers, chunking, the embedded text, the BM25 tokenizer, …), found by reading the imports."""
+    seen: set[Path] = set()
+    pending = [Path(__file__).resolve()]
+    while pending:
+        path = pending.pop()
+        if path not in seen:
+            seen.add(path)
+            pending.extend(_imported_modules(path) - seen)
+    return sorted(seen)
 
 
 def _code_hash() -> str:
-    package = Path(__file__).parent
     digest = hashlib.sha256()
-    for name in CODE_FILES:
-        digest.update((package / name).read_bytes())
+    for path in code_files():
+        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -64,8 +94,8 @@ def _versions() -> dict[str, str]:
 
 def expected_fingerprint(settings: Settings, sources: list[Source]) -> dict:
     """What an up-to-date index must have been built from."""
-    status = document_status(sources, settings.documents_path)
-    documents = {r.source.id: sha256_of(settings.documents_path / r.source.file) for r in status if r.available}
+    status = document_status(sources, settings.documents_dir)
+    documents = {r.source.id: sha256_of(settings.documents_dir / r.source.file) for r in status if r.available}
     return {
         "format": FORMAT_VERSION,
         "documents": documents,
@@ -78,6 +108,7 @@ def expected_fingerprint(settings: Settings, sources: list[Source]) -> dict:
 
 
 def stale_reasons(built: dict, expected: dict) -> list[str]:
+    """Why an index built from `built` is out of date against `expected` (empty when it is not)."""
     reasons = []
     for key in ("format", "embedding", "chunk_tokens", "vector_store", "code", "versions"):
         if built.get(key) != expected.get(key):
@@ -100,14 +131,37 @@ def current_store(index_dir: Path) -> Path | None:
     return index_dir / pointer.read_text(encoding="utf-8").strip()
 
 
-def read_built_manifest(index_dir: Path) -> dict | None:
-    store = current_store(index_dir)
+@dataclass(frozen=True)
+class IndexStatus:
+    """The live index: its store folder, what it was built from, and why it is out of date."""
+
+    store: Path | None  # the folder `CURRENT` names; None when no index was built
+    built: dict | None = None  # the store's manifest.json; None when missing or unreadable
+    damage: str = ""  # why the manifest could not be read
+    stale: list[str] | None = None  # why it is out of date ([] when up to date); None when not checked
+
+    @property
+    def exists(self) -> bool:
+        return self.built is not None
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.exists and self.stale == []
+
+
+def status(settings: Settings, *, check: bool = True) -> IndexStatus:
+    """The index's status; `check=False` only reads its manifest, without hashing the documents and code."""
+    store = current_store(settings.index_dir)
     if store is None:
-        return None
+        return IndexStatus(store=None)
     try:
-        return json.loads((store / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+        built = json.loads((store / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return IndexStatus(store=store, damage=str(exc))
+    if not check:
+        return IndexStatus(store=store, built=built)
+    expected = expected_fingerprint(settings, load_manifest(settings.manifest))
+    return IndexStatus(store=store, built=built, stale=stale_reasons(built, expected))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -130,14 +184,16 @@ def _progress(message: str, enabled: bool) -> None:
         print(message, file=sys.stderr, flush=True)
 
 
-def parse_available(settings: Settings, sources: list[Source], progress: bool) -> tuple[list[Unit], list[Source], list[str]]:
+def parse_available(
+    settings: Settings, sources: list[Source], progress: bool
+) -> tuple[list[Unit], list[Source], list[str]]:
     units: list[Unit] = []
     parsed: list[Source] = []
     skipped: list[str] = []
-    for result in document_status(sources, settings.documents_path):
+    for result in document_status(sources, settings.documents_dir):
         if not result.available:
             continue
-        path = settings.documents_path / result.source.file
+        path = settings.documents_dir / result.source.file
         try:
             document = parse_document(result.source, path)
         except UnreadableDocumentError as exc:
@@ -160,16 +216,16 @@ def embedding_texts(chunks: list[Chunk], units: dict[tuple[str, str], Unit]) -> 
 def build_index(settings: Settings, *, progress: bool = True) -> BuildReport:
     """Build a new store and make it current. Raises only when nothing could be indexed."""
     started = time.perf_counter()
-    index_dir = settings.index_path
+    index_dir = settings.index_dir
     index_dir.mkdir(parents=True, exist_ok=True)
     for leftover in index_dir.glob("building-*"):  # from a build that was killed
         shutil.rmtree(leftover, ignore_errors=True)
-    sources = load_manifest(settings.manifest_path)
+    sources = load_manifest(settings.manifest)
     fingerprint = expected_fingerprint(settings, sources)
     units, parsed, skipped = parse_available(settings, sources, progress)
     if not units:
         raise IndexMissingError(
-            f"no documents to index in {settings.documents_path}: run `assistant corpus sync` first"
+            f"no documents to index in {settings.documents_dir}: run `assistant corpus sync` first"
         )
     chunks = chunk_units(units, settings.chunk_tokens)
     by_key = {(u.doc, u.unit): u for u in units}
@@ -180,7 +236,7 @@ def build_index(settings: Settings, *, progress: bool = True) -> BuildReport:
     vectors = _embed_with_cache(embedder, texts, index_dir, settings.embed_batch_size, progress)
     embed_seconds = time.perf_counter() - embed_started
 
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     building = index_dir / f"building-{stamp}"
     collection = COLLECTION if not settings.chroma_url else f"{COLLECTION}-{stamp}"
     try:
@@ -192,7 +248,7 @@ def build_index(settings: Settings, *, progress: bool = True) -> BuildReport:
         np.savez(building / "embeddings.npz", keys=np.array(_cache_keys(embedder.identity, texts)), vectors=vectors)
         manifest = dict(fingerprint)
         manifest.update(
-            built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             indexed=[s.id for s in parsed],
             skipped=skipped,
             units=len(units),
@@ -302,14 +358,14 @@ def _write_vectors(settings: Settings, path: Path, name: str, chunks: list[Chunk
 
 
 def add_chunks(collection, chunks: list[Chunk], vectors: np.ndarray, step: int = 2000) -> None:
-    """Add chunks with their vectors to a Chroma collection; `position` is the chunk's place in `chunks`."""
+    """Add chunks with their vectors to a Chroma collection (searches map results back by chunk id)."""
     for start in range(0, len(chunks), step):
         batch = chunks[start : start + step]
         collection.add(
             ids=[c.id for c in batch],
             embeddings=vectors[start : start + step],
             documents=[c.text for c in batch],
-            metadatas=[{"doc": c.doc, "unit": c.unit, "position": start + i} for i, c in enumerate(batch)],
+            metadatas=[{"doc": c.doc, "unit": c.unit} for c in batch],
         )
 
 
@@ -336,20 +392,29 @@ def _swap_current(settings: Settings, index_dir: Path, store: Path) -> None:
 
 
 @dataclass
-class IndexStore:
-    path: Path
-    manifest: dict
+class SearchableStore:
+    """What retrieval searches: units, their chunks, the chunks' vectors in a Chroma collection and in
+    memory (chunk order, for re-scoring candidates), and a BM25 index over the same chunk texts."""
+
     units: list[Unit]
     chunks: list[Chunk]
     collection: object
-    lexical: LexicalIndex
-    vectors: np.ndarray  # chunk vectors in chunk order, for re-scoring candidates
+    lexical: LexicalIndex | None
+    vectors: np.ndarray
 
     def unit(self, doc: str, locator: str) -> Unit | None:
         return self._by_key.get((doc, locator))
 
     def __post_init__(self) -> None:
         self._by_key = {(u.doc, u.unit): u for u in self.units}
+
+
+@dataclass
+class IndexStore(SearchableStore):
+    """The built corpus index: a searchable store with its folder and build manifest."""
+
+    path: Path = Path()
+    manifest: dict = field(default_factory=dict)
 
 
 def _read_only(folder: Path) -> bool:
@@ -381,22 +446,18 @@ def _open_collection(settings: Settings, store: Path, name: str, chunks: list[Ch
 
 
 def open_index(settings: Settings, *, allow_stale: bool = False) -> IndexStore:
-    index_dir = settings.index_path
-    store = current_store(index_dir)
+    index_dir = settings.index_dir
+    state = status(settings, check=not allow_stale)
+    store, manifest = state.store, state.built
     build_hint = "run `assistant index build` (or `assistant corpus sync` first if documents are missing)"
     if store is None:
         raise IndexMissingError(f"no index in {index_dir}: {build_hint}")
     if not store.is_dir():
         raise IndexCorruptError(f"index folder {store} named in {index_dir / 'CURRENT'} is missing: {build_hint}")
-    try:
-        manifest = json.loads((store / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise IndexCorruptError(f"index in {store} is damaged ({exc}): {build_hint}") from exc
-    if not allow_stale:
-        sources = load_manifest(settings.manifest_path)
-        reasons = stale_reasons(manifest, expected_fingerprint(settings, sources))
-        if reasons:
-            raise IndexStaleError(f"index is out of date ({'; '.join(reasons)}): run `assistant index build`")
+    if manifest is None:
+        raise IndexCorruptError(f"index in {store} is damaged ({state.damage}): {build_hint}")
+    if state.stale:
+        raise IndexStaleError(f"index is out of date ({'; '.join(state.stale)}): run `assistant index build`")
     try:
         units = [Unit(**row) for row in _read_jsonl(store / "units.jsonl")]
         chunks = [Chunk(**row) for row in _read_jsonl(store / "chunks.jsonl")]

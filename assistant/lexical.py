@@ -6,13 +6,12 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
-import Stemmer
 
-_STEMMER = Stemmer.Stemmer("english")
+from assistant.terms import STEMMER, STOPWORDS
 
 
 def _tokenize(texts: list[str]):
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_STEMMER, show_progress=False)
+    return bm25s.tokenize(texts, stopwords=sorted(STOPWORDS), stemmer=STEMMER, show_progress=False)
 
 
 class LexicalIndex:
@@ -21,7 +20,7 @@ class LexicalIndex:
         self.size = size
 
     @classmethod
-    def build(cls, texts: list[str]) -> "LexicalIndex":
+    def build(cls, texts: list[str]) -> LexicalIndex:
         retriever = bm25s.BM25()
         retriever.index(_tokenize(texts), show_progress=False)
         return cls(retriever, len(texts))
@@ -31,7 +30,7 @@ class LexicalIndex:
         (path / "size.txt").write_text(str(self.size), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path) -> "LexicalIndex":
+    def load(cls, path: Path) -> LexicalIndex:
         size = int((path / "size.txt").read_text(encoding="utf-8"))
         return cls(bm25s.BM25.load(str(path)), size)
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from assistant.locators import heading_title
+
+CRIME_ELEMENTS = "elements"  # the family whose units are crimes with numbered elements (the Elements of Crimes)
+Authority = Literal["treaty", "icc-instrument", "policy", "civil-society", "upload"]
+ReferenceKind = Literal["article", "roman-article", "rule"]
 
 
 class Source(BaseModel):
@@ -12,7 +19,7 @@ class Source(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    id: str = Field(description="Slug used in citations and filters, e.g. 'rome-statute'.")
+    id: str = Field(description="Slug used in filters and answers' JSON (lowercase, hyphenated).")
     title: str
     short_title: str = Field(description="Used in displayed citations: 'Rome Statute, art. 7(2)(f)'.")
     family: str = Field(description="Which structure parser reads it.")
@@ -22,7 +29,53 @@ class Source(BaseModel):
     url: str = Field(default="", description="Official URL.")
     note: str = ""
     optional: bool = Field(default=False, description="Not needed for the default corpus.")
-    aliases: list[str] = Field(default_factory=list, description="Regular expressions naming the document in a question.")
+    authority: Authority = Field(
+        description="What kind of text it is, shown with its citations: a treaty, an ICC instrument, a "
+        "prosecutorial policy, a civil-society text, or a user's upload.")
+    aliases: list[str] = Field(
+        default_factory=list,
+        description="Regular expressions naming the document in a question: the search then looks inside it "
+        "(and, while it is not indexed, the question is declined as outside the corpus).")
+    provision_aliases: list[str] = Field(
+        default_factory=list,
+        description="Further expressions that name the document only together with a provision number "
+        "(\"the elements of article 7(1)(g)\").")
+    references: list[ReferenceKind] = Field(
+        default_factory=list,
+        description="Numbered references that point into this document when a question names no instrument: "
+        "'article' (art. 7), 'roman-article' (article II), 'rule' (rule 70).")
+    named_provisions: dict[str, str] = Field(
+        default_factory=dict,
+        description="Expressions naming one of its provisions → the locator: {'common article 3' = 'art. 3'}.")
+    elaborates: str | None = Field(
+        default=None,
+        description="Id of the instrument whose provisions this one elaborates under the same locators "
+        "(the Elements of Crimes: `art. 7(1)(g)-1` elaborates the Rome Statute's `art. 7(1)(g)`).")
+
+    @field_validator("aliases", "provision_aliases")
+    @classmethod
+    def _valid_expressions(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:  # a malformed expression is a manifest error, not a failure at question time
+            try:
+                alias_pattern(pattern)
+            except re.error as exc:
+                raise ValueError(f"'{pattern}' is not a valid regular expression ({exc})") from exc
+        return patterns
+
+    def named_in(self, question: str, *, with_provision: bool = False) -> bool:
+        """Whether the question names this document (`with_provision`: next to a provision number)."""
+        patterns = self.aliases + (self.provision_aliases if with_provision else [])
+        return any(alias_pattern(p).search(question) for p in patterns)
+
+    @property
+    def takes_article_references(self) -> bool:
+        """Whether "article N" can point into it when the question names it (the Rules number rules)."""
+        return "rule" not in self.references
+
+
+def alias_pattern(alias: str) -> re.Pattern[str]:
+    """A manifest alias as a case-insensitive, whole-word pattern (compiled once, by `re`'s cache)."""
+    return re.compile(rf"\b(?:{alias})\b", re.IGNORECASE)
 
 
 class Unit(BaseModel):
@@ -67,7 +120,8 @@ class Chunk(BaseModel):
         elsewhere, so they are left out to spend the embedder's 256-token window on words)."""
         if self.kind == "title":
             return self.text
-        parts = [self.heading.split(" — ", 1)[1]] if " — " in self.heading else []
+        title = heading_title(self.heading)
+        parts = [title] if title else []
         if context:
             parts.append(context)
         parts.append(self.text)
@@ -85,10 +139,21 @@ class Passage(BaseModel):
     short_title: str
     text: str = Field(description="Full unit text, with footnotes.")
     context: str = ""
+    family: str = Field(default="", description="The document's family (which parser read it).")
+    authority: Authority | None = None
     score: float = Field(description="Fused retrieval score (higher is better).")
     dense: float = Field(default=0.0, description="Best cosine similarity of the unit's chunks.")
     lexical: float = Field(default=0.0, description="Best BM25 score of the unit's chunks.")
     exact: bool = Field(default=False, description="Named explicitly in the question.")
+
+    @classmethod
+    def of(cls, unit: Unit, source: Source, *, score: float, dense: float = 0.0, lexical: float = 0.0,
+           exact: bool = False) -> Passage:
+        return cls(
+            doc=unit.doc, unit=unit.unit, heading=unit.heading, page=unit.page, title=source.title,
+            short_title=source.short_title, text=unit.full_text, context=unit.context, family=source.family,
+            authority=source.authority, score=score, dense=dense, lexical=lexical, exact=exact,
+        )
 
     @property
     def citation_label(self) -> str:
@@ -104,6 +169,11 @@ class Citation(BaseModel):
     page: int | None
     quote: str
     score: float
+
+    @classmethod
+    def of(cls, marker: int, passage: Passage, quote: str) -> Citation:
+        return cls(marker=marker, doc=passage.doc, unit=passage.unit, title=passage.title,
+                   short_title=passage.short_title, page=passage.page, quote=quote, score=round(passage.score, 6))
 
 
 class SentenceCheck(BaseModel):

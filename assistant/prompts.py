@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from assistant.config import PROJECT_ROOT
 
@@ -11,7 +11,7 @@ PROMPTS = PROJECT_ROOT / "prompts"
 REFUSAL = "INSUFFICIENT_SOURCES"  # what the model replies when the sources do not answer
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_prompt(name: str) -> str:
     return (PROMPTS / f"{name}.txt").read_text(encoding="utf-8").strip()
 

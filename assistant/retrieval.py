@@ -1,4 +1,8 @@
-"""Hybrid retrieval: provisions named in the question first, then dense + BM25 fused by rank."""
+"""Hybrid retrieval over a store of chunks (the corpus index, or the uploaded documents):
+provisions named in the question first, then dense (cosine) and BM25 rankings fused, by default as
+a weighted sum of the cosine and the BM25 score scaled to the best candidate (`fusion = "convex"`),
+or by reciprocal rank (`"rrf"`), then the ranking stages (each retriever's best kept, the Statute
+provision before the Elements that elaborate it, sibling diversity)."""
 
 from __future__ import annotations
 
@@ -11,8 +15,9 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.embedding import Embedder
-from assistant.index import IndexStore
-from assistant.models import Passage, Source, Unit
+from assistant.index import SearchableStore
+from assistant.locators import bracket_suffix, is_article, is_within, parent_of, without_elements_suffix
+from assistant.models import CRIME_ELEMENTS, Passage, Source, Unit
 
 ARTICLE_REF = re.compile(
     r"\b(?:articles?|arts?\.?)\s*(\d+|[IVX]+\b)(\s*(?:bis|ter|quater)\b)?((?:\s*\(\s*[0-9a-z]{1,6}\s*\))*)(\s*-\s*\d)?",
@@ -21,40 +26,10 @@ ARTICLE_REF = re.compile(
 RULE_REF = re.compile(
     r"\brules?\s*(\d+)(\s*(?:bis|ter|quater)\b)?((?:\s*\(\s*[0-9a-z]{1,6}\s*\))*)", re.IGNORECASE
 )
-COMMON_ARTICLE_3 = re.compile(r"common article 3\b", re.I)
-INSTRUMENT_HINTS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\belements?\b", re.I), "elements-of-crimes"),
-    (re.compile(r"\b(rome statute|the statute)\b", re.I), "rome-statute"),
-    (re.compile(r"\b(rules of procedure|RPE|(ICC|the Court's) Rules)\b", re.I), "rules-of-procedure-and-evidence"),
-    (re.compile(r"\b(geneva convention (iv|4)|fourth geneva convention|GC ?IV)\b", re.I), "geneva-convention-iv"),
-    (re.compile(r"\b(geneva convention (iii|3)|third geneva convention|GC ?III)\b", re.I), "geneva-convention-iii"),
-    (re.compile(r"\b(geneva convention (ii|2)|second geneva convention|GC ?II)\b(?! ?I)", re.I), "geneva-convention-ii"),
-    (re.compile(r"\b(geneva convention (i|1)|first geneva convention|GC ?I)\b(?! ?[IV])", re.I), "geneva-convention-i"),
-    (re.compile(r"\b((additional )?protocol (ii|2)|AP ?II)\b", re.I), "additional-protocol-ii"),
-    (re.compile(r"\b((additional )?protocol (i|1)|AP ?I)\b(?! ?I)", re.I), "additional-protocol-i"),
-    (re.compile(r"\bgenocide convention\b", re.I), "genocide-convention"),
-    (re.compile(r"\b(WIGJ|Women's Initiatives)", re.I), "wigj-focus-areas"),
-]
 
 
-def article_of(locator: str) -> str:
-    """`art. 7(2)(f)` → `art. 7`; `rule 70(c)` → `rule 70`; `art. 7(1)(g)-1` → `art. 7`."""
-    match = re.match(r"^((?:annex [IVX]+, )?(?:art\.|rule) [0-9IVX]+(?: bis| ter| quater)?)", locator)
-    return match.group(1) if match else locator.split(",")[0]
-
-
-def parent_of(locator: str) -> str:
-    """The provision whose sub-paragraphs are siblings: `rule 70(c)` → `rule 70`,
-    `art. 8(2)(e)(vi)-1` → `art. 8(2)(e)(vi)`, `Gender apartheid, para. 2` → `Gender apartheid`."""
-    if re.search(r"-\d+$", locator):
-        return re.sub(r"-\d+$", "", locator)
-    if ", para. " in locator:
-        return locator.rsplit(", para. ", 1)[0]
-    return re.sub(r"\([0-9a-z]+\)$", "", locator)
-
-
-def load_synonyms(path: Path) -> dict[str, list[str]]:
-    if not path.is_file():
+def load_synonyms(path: Path | None) -> dict[str, list[str]]:
+    if path is None:
         return {}
     return {key.lower(): values for key, values in tomllib.loads(path.read_text(encoding="utf-8"))["terms"].items()}
 
@@ -78,46 +53,50 @@ class Reference:
     locator: str
 
 
-def _locator_suffix(brackets: str) -> str:
-    return "".join(f"({part.strip().lower()})" for part in re.findall(r"\(\s*([0-9a-zA-Z]+)\s*\)", brackets))
+def hinted_documents(question: str, sources: list[Source]) -> list[str]:
+    """Instruments the question names ("Additional Protocol II", "the Elements of Crimes", …)."""
+    return [source.id for source in sources if source.named_in(question)]
 
 
-def hinted_documents(question: str) -> list[str]:
-    """Instruments the question names ("Additional Protocol II", "the Elements", …); the Elements
-    hint only counts with "of crimes" so that "what are the elements" does not narrow the search."""
-    return [
-        doc for pattern, doc in INSTRUMENT_HINTS
-        if pattern.search(question) and (doc != "elements-of-crimes" or re.search(r"elements of crimes", question, re.I))
-    ]
+def _named_provisions(question: str, sources: list[Source]) -> tuple[list[Reference], list[tuple[int, int]]]:
+    """Provisions known by a name ("common article 3"), and where the names stand in the question."""
+    refs, spans = [], []
+    for source in sources:
+        for expression, locator in source.named_provisions.items():
+            for match in re.finditer(rf"\b(?:{expression})\b", question, re.IGNORECASE):
+                refs.append(Reference(source.id, locator))
+                spans.append(match.span())
+    return refs, spans
 
 
-def named_references(question: str, available: set[str]) -> list[Reference]:
+def _article_documents(number: str, named: list[Source], sources: list[Source]) -> list[str]:
+    """Where "article N" points: the instruments the question names, else the one numbered that way."""
+    docs = [s.id for s in named if s.takes_article_references]
+    if not docs:
+        kind = "article" if number.isdigit() else "roman-article"
+        docs = [s.id for s in sources if kind in s.references]
+    return docs
+
+
+def named_references(question: str, sources: list[Source], available: set[str]) -> list[Reference]:
     """Provisions the question names, e.g. "article 7(2)(f)", "rule 70", "art. 8(2)(b)(xxii)"."""
-    hinted = [doc for pattern, doc in INSTRUMENT_HINTS if pattern.search(question) and doc in available]
-    refs: list[Reference] = []
-    if COMMON_ARTICLE_3.search(question):  # identical in the four Conventions; cite the civilians' one
-        refs.append(Reference("geneva-convention-iv", "art. 3"))
+    named = [s for s in sources if s.id in available and s.named_in(question, with_provision=True)]
+    refs, spans = _named_provisions(question, sources)
     for match in ARTICLE_REF.finditer(question):
-        if COMMON_ARTICLE_3.match(question, max(0, match.start() - 7)):
-            continue
+        if any(start <= match.start() < end for start, end in spans):
+            continue  # the "article 3" of "common article 3"
         number = match.group(1)
-        is_roman = not number.isdigit()
-        if is_roman and number != number.upper():
-            continue
+        if not number.isdigit() and number != number.upper():
+            continue  # "article i" is not a roman numeral
         bis = f" {match.group(2).strip().lower()}" if match.group(2) else ""
         dash = match.group(4).replace(" ", "") if match.group(4) else ""
-        locator = f"art. {number}{bis}{_locator_suffix(match.group(3) or '')}{dash}"
-        docs = [d for d in hinted if d != "rules-of-procedure-and-evidence"]
-        if is_roman and not docs:
-            docs = ["genocide-convention"]
-        if not docs:
-            docs = ["rome-statute"]
-            if "elements-of-crimes" in available and re.search(r"\belements?\b", question, re.I):
-                docs.append("elements-of-crimes")
-        refs.extend(Reference(doc, locator) for doc in docs)
+        locator = f"art. {number}{bis}{bracket_suffix(match.group(3) or '')}{dash}"
+        refs.extend(Reference(doc, locator) for doc in _article_documents(number, named, sources))
+    rules = [s.id for s in sources if "rule" in s.references]
     for match in RULE_REF.finditer(question):
         bis = f" {match.group(2).strip().lower()}" if match.group(2) else ""
-        refs.append(Reference("rules-of-procedure-and-evidence", f"rule {match.group(1)}{bis}{_locator_suffix(match.group(3) or '')}"))
+        locator = f"rule {match.group(1)}{bis}{bracket_suffix(match.group(3) or '')}"
+        refs.extend(Reference(doc, locator) for doc in rules)
     return [ref for ref in dict.fromkeys(refs) if ref.doc in available]
 
 
@@ -143,22 +122,20 @@ class Retrieval:
     unmatched: list[Reference]  # named provisions that do not exist in the indexed documents
 
 
-def is_within(locator: str, ancestor: str) -> bool:
-    """`art. 7(2)(f)` is within `art. 7` and `art. 7(2)`; `art. 7(1)(g)-3` within `art. 7(1)(g)`."""
-    return locator == ancestor or (locator.startswith(ancestor) and locator[len(ancestor)] in "(-,")
-
-
 class Retriever:
-    def __init__(self, store: IndexStore, embedder: Embedder, sources: list[Source], settings: Settings) -> None:
+    """Searches one store: the corpus index, or the uploaded documents (same stages, same settings)."""
+
+    def __init__(self, store: SearchableStore, embedder: Embedder, sources: list[Source], settings: Settings) -> None:
         self.store = store
         self.embedder = embedder
         self.settings = settings
         self.sources = {s.id: s for s in sources}
         self.unit_position = {(u.doc, u.unit): i for i, u in enumerate(store.units)}
+        self.chunk_position = {c.id: i for i, c in enumerate(store.chunks)}
         self.chunk_docs = np.array([c.doc for c in store.chunks])
         self.text_chunks = np.array([c.kind == "text" for c in store.chunks])  # titles are for the embedder
         self.indexed_docs = set(self.chunk_docs.tolist())
-        self.synonyms = load_synonyms(settings.resolve(settings.synonyms))
+        self.synonyms = load_synonyms(settings.synonyms)
 
     def _dense(self, query_vector: np.ndarray, docs: list[str] | None, n: int) -> list[tuple[int, float]]:
         where = None
@@ -166,24 +143,27 @@ class Retriever:
             where = {"doc": docs[0]} if len(docs) == 1 else {"doc": {"$in": docs}}
         result = self.store.collection.query(
             query_embeddings=[query_vector.tolist()], n_results=min(n, len(self.store.chunks)), where=where,
-            include=["metadatas", "distances"],
+            include=["distances"],
         )
-        return [(int(meta["position"]), 1.0 - float(distance))
-                for meta, distance in zip(result["metadatas"][0], result["distances"][0])]
+        return [(self.chunk_position[chunk_id], 1.0 - float(distance))
+                for chunk_id, distance in zip(result["ids"][0], result["distances"][0])]
 
     def _lexical(self, question: str, docs: list[str] | None, n: int) -> list[tuple[int, float]]:
         allowed = self.text_chunks & np.isin(self.chunk_docs, docs) if docs else self.text_chunks
         return self.store.lexical.search(question, n, allowed)
 
-    def retrieve(self, question: str, *, docs: list[str] | None = None, k: int | None = None) -> "Retrieval":
+    def retrieve(self, question: str, *, docs: list[str] | None = None, k: int | None = None) -> Retrieval:
         k = k or self.settings.top_k
         n = self.settings.candidates
         docs = [d for d in docs if d in self.indexed_docs] if docs else None
+        if not self.store.chunks:
+            return Retrieval(passages=[], named=[], unmatched=[])
         query_vector = self.embedder.embed_query(question)
         keyword_query = expand_query(question, self.synonyms)
         dense = self._dense(query_vector, docs, n)
         lexical = self._lexical(keyword_query, docs, n)
-        hinted = [d for d in hinted_documents(question) if d in self.indexed_docs and (not docs or d in docs)]
+        hinted = [d for d in hinted_documents(question, list(self.sources.values()))
+                  if d in self.indexed_docs and (not docs or d in docs)]
         if not self.settings.instrument_hints:
             hinted = []
         if hinted and hinted != docs:  # "what does Protocol II say about …": search inside it too
@@ -192,7 +172,7 @@ class Retriever:
 
         scores, best_dense, best_lexical = self._fuse(query_vector, dense, lexical)
 
-        named = named_references(question, self.indexed_docs if not docs else set(docs))
+        named = named_references(question, list(self.sources.values()), self.indexed_docs if not docs else set(docs))
         found = {ref: self._named_units([ref]) for ref in named}
         exact = set().union(*found.values())
         for unit_position in scores:  # an instrument named in the question ranks its provisions higher
@@ -201,7 +181,7 @@ class Retriever:
         ranked = sorted(scores, key=lambda u: -scores[u])
         ranked = self._keep_each_retrievers_best(ranked, dense, lexical, self.settings.top_k)
         if self.settings.link_elements:
-            ranked = self._statute_before_elements(ranked)
+            ranked = self._elaborated_before_elaborating(ranked)
         exact_ranked = sorted(exact, key=lambda u: (-scores.get(u, 0.0), u))
         top = exact_ranked[:k] + self._diverse([u for u in ranked if u not in exact], k - min(k, len(exact_ranked)))
         if any(u not in best_dense for u in top):  # named units the dense search did not reach
@@ -263,19 +243,20 @@ class Retriever:
         head += [u for u in favourites if u not in head]
         return sorted(head, key=ranked.index) + [u for u in ranked if u not in head]
 
-    def _statute_before_elements(self, ranked: list[int]) -> list[int]:
+    def _elaborated_before_elaborating(self, ranked: list[int]) -> list[int]:
         """The Elements of a crime follow the Statute provision that defines it (`art. 7(1)(g)-1`
-        → `art. 7(1)(g)`), so that the Elements, which repeat the Statute's words for every crime,
-        do not crowd the Statute out."""
+        → `art. 7(1)(g)`; the manifest's `elaborates`), so that the Elements, which repeat the
+        Statute's words for every crime, do not crowd the Statute out."""
         linked: list[int] = []
         links = 0
         for u in ranked:
             unit = self.store.units[u]
-            if unit.doc == "elements-of-crimes" and unit.unit.startswith("art. ") and links < self.settings.link_elements:
+            elaborated = self.sources[unit.doc].elaborates
+            if elaborated and is_article(unit.unit) and links < self.settings.link_elements:
                 links += 1
-                statute = self.unit_position.get(("rome-statute", re.sub(r"-\d+$", "", unit.unit)))
-                if statute is not None and statute not in linked:
-                    linked.append(statute)
+                defining = self.unit_position.get((elaborated, without_elements_suffix(unit.unit)))
+                if defining is not None and defining not in linked:
+                    linked.append(defining)
             if u not in linked:
                 linked.append(u)
         return linked
@@ -299,7 +280,8 @@ class Retriever:
         """Provisions that say nearly the same thing: sub-paragraphs of one provision, and the same
         crime in its different contexts (the elements of enforced sterilization as a crime against
         humanity, in international and in non-international armed conflict)."""
-        if unit.doc == "elements-of-crimes" and self.settings.group_same_crime and " of " in unit.heading:
+        crime_elements = self.sources[unit.doc].family == CRIME_ELEMENTS
+        if crime_elements and self.settings.group_same_crime and " of " in unit.heading:
             return (unit.doc, unit.heading.split(" of ", 1)[1])
         return (unit.doc, parent_of(unit.unit))
 
@@ -325,10 +307,15 @@ class Retriever:
                 best_dense[u] = max(best_dense.get(u, -1.0), cosine)
 
     def _passage(self, u: int, score: float, dense: float, lexical: float, exact: bool) -> Passage:
-        unit: Unit = self.store.units[u]
-        source = self.sources[unit.doc]
-        return Passage(
-            doc=unit.doc, unit=unit.unit, heading=unit.heading, page=unit.page, title=source.title,
-            short_title=source.short_title, text=unit.full_text, context=unit.context, score=score,
-            dense=dense, lexical=lexical, exact=exact,
-        )
+        unit = self.store.units[u]
+        return Passage.of(unit, self.sources[unit.doc], score=score, dense=dense, lexical=lexical, exact=exact)
+
+
+def merge_by_score(first: list[Passage], second: list[Passage], k: int) -> list[Passage]:
+    """Passages of a second search (the uploads) take their place in the first ranking by score;
+    provisions named in the question stay first."""
+    merged = list(first)
+    for passage in second:
+        at = next((i for i, p in enumerate(merged) if not p.exact and p.score < passage.score), len(merged))
+        merged.insert(at, passage)
+    return merged[:k]

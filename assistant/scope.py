@@ -8,7 +8,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.models import Source
+from assistant.models import Source, alias_pattern
 
 
 @dataclass(frozen=True)
@@ -18,9 +18,9 @@ class OutsideSource:
     patterns: tuple[re.Pattern[str], ...]
 
 
-def load_scope(path: Path, sources: list[Source], indexed: set[str]) -> list[OutsideSource]:
+def load_scope(path: Path | None, sources: list[Source], indexed: set[str]) -> list[OutsideSource]:
     entries: list[OutsideSource] = []
-    if path.is_file():
+    if path is not None:
         for entry in tomllib.loads(path.read_text(encoding="utf-8")).get("outside", []):
             patterns = tuple(re.compile(p, re.IGNORECASE) for p in entry["patterns"])
             entries.append(OutsideSource(entry["name"], entry["reason"], patterns))
@@ -28,7 +28,7 @@ def load_scope(path: Path, sources: list[Source], indexed: set[str]) -> list[Out
         if source.aliases and source.id not in indexed:
             reason = (f"it asks about the {source.title}, which is not in the corpus: add it with "
                       f"`assistant corpus sync` (see README, Corpus management)")
-            patterns = tuple(re.compile(rf"\b{a}\b", re.IGNORECASE) for a in source.aliases)
+            patterns = tuple(alias_pattern(a) for a in source.aliases)
             entries.append(OutsideSource(source.short_title, reason, patterns))
     return entries
 

@@ -1,9 +1,10 @@
-"""Documents users upload (PDF, Markdown, text): parsed into units, embedded into a separate,
-persistent "local" Chroma collection and searched together with the corpus.
+"""Documents users upload (PDF, Markdown, text): parsed by the corpus parsers for documents without
+a known structure (`assistant.corpus.plain`), chunked and embedded like the corpus into a separate,
+persistent "local" Chroma collection, and offered to retrieval as a store of their own.
 
 Layout of `uploads/` (ASSISTANT_UPLOADS_DIR): `registry.json` lists the documents; `files/<id>.<ext>`
 keeps each file under a name made from its hash (the uploaded file name is only displayed, never
-used as a path); `units/<id>.jsonl` its units and chunks; `chroma/` the embedded collection (or the
+used as a path); `units/<id>.json` its units and chunks; `chroma/` the embedded collection (or the
 Chroma server's `local` collection when ASSISTANT_CHROMA_URL is set).
 """
 
@@ -16,7 +17,8 @@ import os
 import re
 import threading
 import unicodedata
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import numpy as np
@@ -24,23 +26,21 @@ from pydantic import BaseModel
 
 from assistant.chunking import chunk_units
 from assistant.config import Settings
+from assistant.corpus.plain import markdown_title, parse_plain
 from assistant.embedding import Embedder
-from assistant.errors import AssistantError
-from assistant.index import add_chunks, chroma_client, embedding_texts
+from assistant.errors import DocumentContentError, UploadError
+from assistant.index import SearchableStore, add_chunks, chroma_client, embedding_texts
 from assistant.lexical import LexicalIndex
-from assistant.models import Chunk, Passage, Unit
+from assistant.models import Chunk, Source, Unit
 
 log = logging.getLogger(__name__)
 
 COLLECTION = "local"
 KINDS = {".pdf": "pdf", ".md": "markdown", ".markdown": "markdown", ".txt": "text"}
+FAMILY_OF_KIND = {"pdf": "pdf-pages", "markdown": "markdown-headings", "text": "text-paragraphs"}
+EXTENSION_OF_KIND = {"pdf": ".pdf", "markdown": ".md", "text": ".txt"}
 DOC_PREFIX = "upload-"
-LIST_ITEM = re.compile(r"^(?:[-*+•]|\d+[.)])\s")
 TITLE_CHARS = 120
-
-
-class UploadError(AssistantError):
-    exit_code = 2
 
 
 class UploadedDocument(BaseModel):
@@ -62,6 +62,20 @@ class UploadedDocument(BaseModel):
     def short_title(self) -> str:
         return f"uploaded: {self.title}"
 
+    @property
+    def source(self) -> Source:
+        """The upload as a document of the corpus's kind, so that it is parsed, searched and cited alike."""
+        return Source(id=self.doc, title=self.title, short_title=self.short_title, family=FAMILY_OF_KIND[self.kind],
+                      file=f"{self.id}{EXTENSION_OF_KIND[self.kind]}", authority="upload")
+
+
+@dataclass(frozen=True)
+class UploadSnapshot:
+    """The uploaded documents as retrieval sees them, as of one reading of the registry."""
+
+    store: SearchableStore
+    sources: list[Source]
+
 
 def display_name(name: str) -> str:
     """The last component of an uploaded file name (either path style), without control characters."""
@@ -75,123 +89,23 @@ def title_from(name: str) -> str:
     return re.sub(r"[_\s]+", " ", stem).strip()[:TITLE_CHARS] or "Untitled document"
 
 
-def markdown_title(data: bytes) -> str | None:
-    """The document's single level-1 heading, if it has exactly one."""
-    headings = re.findall(r"(?m)^#\s+(.+?)\s*#*\s*$", data.decode("utf-8", errors="replace"))
-    return headings[0] if len(headings) == 1 else None
-
-
-# ---------------------------------------------------------------------------------------------
-# parsing
-
-
-def _pdf_units(doc: str, title: str, data: bytes) -> list[Unit]:
-    import pypdfium2 as pdfium
-
-    try:
-        pdf = pdfium.PdfDocument(data)
-    except Exception as exc:  # noqa: BLE001 - pdfium raises PdfiumError for any damage
-        raise UploadError(f"cannot read this PDF: it is damaged or not a PDF ({exc})") from exc
-    units = []
-    try:
-        for number in range(len(pdf)):
-            page = pdf[number]
-            text = " ".join(page.get_textpage().get_text_range().split())  # layout line breaks are not sentences
-            if text:
-                units.append(Unit(doc=doc, unit=f"p. {number + 1}", heading=f"{title}, page {number + 1}",
-                                  page=number + 1, text=text))
-    finally:
-        pdf.close()
-    if not units:
-        raise UploadError("this PDF has no text layer (a scanned image?): run OCR on it first, then upload it")
-    return units
-
-
-def _paragraphs(lines: list[str]) -> str:
-    """Lines of one paragraph joined; paragraphs and list items each on a line of their own."""
-    out: list[str] = []
-    joined = True
-    for line in (raw.strip() for raw in lines):
-        if not line:
-            joined = False
-        elif out and joined and not LIST_ITEM.match(line):
-            out[-1] += " " + line
-        else:
-            out.append(line)
-            joined = True
-    return "\n".join(out)
-
-
-def _markdown_units(doc: str, title: str, text: str) -> list[Unit]:
-    units: list[Unit] = []
-    path: list[tuple[int, str]] = []
-    body: list[str] = []
-    seen: dict[str, int] = {}
-    top_level = len(re.findall(r"(?m)^#\s", text)) == 1  # one H1 is the document's title, not a section
-
-    def flush() -> None:
-        words = _paragraphs(body)
-        if words:
-            locator = " › ".join(h for level, h in path if not (top_level and level == 1)) or "opening text"
-            seen[locator] = seen.get(locator, 0) + 1
-            if seen[locator] > 1:
-                locator = f"{locator} ({seen[locator]})"
-            units.append(Unit(doc=doc, unit=locator, heading=f"{title} › {locator}", text=words))
-        body.clear()
-
-    for line in text.splitlines():
-        match = re.match(r"^(#{1,6})\s+(.*?)\s*#*\s*$", line)
-        if match:
-            flush()
-            level = len(match.group(1))
-            path = [(lvl, h) for lvl, h in path if lvl < level] + [(level, match.group(2).strip())]
-        else:
-            body.append(line.rstrip())
-    flush()
-    return units
-
-
-def _text_units(doc: str, title: str, text: str) -> list[Unit]:
-    paragraphs = [_paragraphs(p.splitlines()) for p in re.split(r"\n\s*\n", text) if p.strip()]
-    return [Unit(doc=doc, unit=f"para. {n}", heading=f"{title}, paragraph {n}", text=p)
-            for n, p in enumerate(paragraphs, start=1)]
-
-
-def parse_upload(doc: str, title: str, kind: str, data: bytes) -> list[Unit]:
-    if kind == "pdf":
-        if not data.startswith(b"%PDF-"):
-            raise UploadError("cannot read this PDF: the file does not start like a PDF (damaged or renamed?)")
-        return _pdf_units(doc, title, data)
-    if b"\0" in data:
-        raise UploadError(f"this {kind} file holds binary data, not text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UploadError(f"this {kind} file is not UTF-8 text ({exc.reason} at byte {exc.start}); "
-                          "save it as UTF-8 and upload it again") from exc
-    units = _markdown_units(doc, title, text) if kind == "markdown" else _text_units(doc, title, text)
-    if not units:
-        raise UploadError("this file holds no text")
-    return units
-
-
-# ---------------------------------------------------------------------------------------------
-# the store
+def _title(data: bytes, kind: str, name: str, given: str | None) -> str:
+    heading = markdown_title(data.decode("utf-8", errors="replace")) if kind == "markdown" else None
+    title = given or heading or title_from(name)
+    return " ".join(title.split())[:TITLE_CHARS] or "Untitled document"
 
 
 class UploadStore:
-    """The local collection. Thread-safe; another process's changes are picked up on the next search."""
+    """The local collection. Thread-safe; another process's changes are picked up on the next reading."""
 
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
         self.settings = settings
         self.embedder = embedder
-        self.root = settings.uploads_path
+        self.root = settings.uploads_dir
         self._lock = threading.RLock()
         self._loaded_mtime: float | None = None
         self._documents: list[UploadedDocument] = []
-        self._units: dict[tuple[str, str], Unit] = {}
-        self._chunks: list[Chunk] = []
-        self._lexical: LexicalIndex | None = None
+        self._snapshot = UploadSnapshot(store=_empty_store(embedder), sources=[])
         self._collection = None
 
     # ---- reading
@@ -207,37 +121,54 @@ class UploadStore:
             mtime = None
         if mtime == self._loaded_mtime:
             return
-        listed = []
-        embedded_with = None
-        if mtime is not None:
-            try:
-                registry = json.loads(self.registry.read_text(encoding="utf-8"))
-                listed = [UploadedDocument(**d) for d in registry["documents"]]
-                embedded_with = registry.get("embedding")
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                log.warning("uploads registry %s is unreadable (%s): uploads are not searched", self.registry, exc)
+        listed, embedded_with = self._read_registry() if mtime is not None else ([], None)
         documents: list[UploadedDocument] = []
-        units: dict[tuple[str, str], Unit] = {}
+        units: list[Unit] = []
         chunks: list[Chunk] = []
         for document in listed:
             try:
                 stored = json.loads((self.root / "units" / f"{document.id}.json").read_text(encoding="utf-8"))
-                units.update({(u["doc"], u["unit"]): Unit(**u) for u in stored["units"]})
+                units += [Unit(**u) for u in stored["units"]]
                 chunks += [Chunk(**c) for c in stored["chunks"]]
             except (OSError, ValueError, KeyError, TypeError) as exc:  # a damaged upload does not stop the others
                 log.warning("uploaded document %s is damaged (%s): remove and upload it again", document.id, exc)
             documents.append(document)
-        if listed and embedded_with != self.embedder.identity:
-            self._reembed(chunks, units, embedded_with, documents)
-        self._documents, self._units, self._chunks = documents, units, chunks
-        self._lexical = LexicalIndex.build([c.text for c in chunks]) if chunks else None
+        vectors = self._stored_vectors(chunks) if embedded_with == self.embedder.identity else None
+        if vectors is None and chunks:
+            vectors = self._reembed(chunks, units, embedded_with, documents)
+        self._documents = documents
+        self._snapshot = UploadSnapshot(
+            store=SearchableStore(units=units, chunks=chunks, collection=self.collection(),
+                                  lexical=_lexical(chunks, units), vectors=_matrix(vectors, self.embedder)),
+            sources=[d.source for d in documents],
+        ) if chunks else UploadSnapshot(store=_empty_store(self.embedder), sources=[d.source for d in documents])
         self._loaded_mtime = mtime
 
-    def _reembed(self, chunks: list[Chunk], units: dict[tuple[str, str], Unit], previous: str | None,
-                 documents: list[UploadedDocument]) -> None:
-        """Vectors from another embedding model are not comparable with the question's: embed again."""
+    def _read_registry(self) -> tuple[list[UploadedDocument], str | None]:
+        try:
+            registry = json.loads(self.registry.read_text(encoding="utf-8"))
+            return [UploadedDocument(**d) for d in registry["documents"]], registry.get("embedding")
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("uploads registry %s is unreadable (%s): uploads are not searched", self.registry, exc)
+            return [], None
+
+    def _stored_vectors(self, chunks: list[Chunk]) -> np.ndarray | None:
+        """The chunks' vectors from the collection, in chunk order; None if any is missing."""
+        if not chunks:
+            return None
+        stored = self.collection().get(ids=[c.id for c in chunks], include=["embeddings"])
+        by_id = dict(zip(stored["ids"], stored["embeddings"]))
+        if any(c.id not in by_id for c in chunks):
+            return None
+        return np.array([by_id[c.id] for c in chunks], dtype=np.float32)
+
+    def _reembed(self, chunks: list[Chunk], units: list[Unit], previous: str | None,
+                 documents: list[UploadedDocument]) -> np.ndarray:
+        """Vectors from another embedding model (or lost ones) are not comparable with the question's:
+        embed again, and store them when the folder is writable."""
         log.warning("uploads were embedded with %s, not %s: embedding them again", previous, self.embedder.identity)
-        vectors = self.embedder.embed(embedding_texts(chunks, units), batch_size=self.settings.embed_batch_size)
+        vectors = self.embedder.embed(embedding_texts(chunks, {(u.doc, u.unit): u for u in units}),
+                                      batch_size=self.settings.embed_batch_size)
         try:
             self._writable()
             client = chroma_client(self.settings, self.root / "chroma")
@@ -249,17 +180,22 @@ class UploadStore:
             add_chunks(self.collection(), chunks, vectors)
             self._save_registry(documents)
         except (OSError, UploadError) as exc:
-            log.warning("cannot store the new upload vectors (%s): uploads are searched with stale vectors", exc)
+            log.warning("cannot store the new upload vectors (%s): they are kept in memory only", exc)
+        return vectors
 
     def list(self) -> list[UploadedDocument]:
         with self._lock:
             self._refresh()
             return list(self._documents)
 
-    def unit(self, doc: str, locator: str) -> Unit | None:
+    def snapshot(self) -> UploadSnapshot:
+        """The uploaded documents to search, read again only when the registry changed."""
         with self._lock:
             self._refresh()
-            return self._units.get((doc, locator))
+            return self._snapshot
+
+    def unit(self, doc: str, locator: str) -> Unit | None:
+        return self.snapshot().store.unit(doc, locator)
 
     def collection(self):
         if self._collection is None:
@@ -281,7 +217,9 @@ class UploadStore:
         self._check_size(size)
         return self.add_bytes(path.read_bytes(), name, title=title, kind=kind)
 
-    def add_bytes(self, data: bytes, name: str, *, title: str | None = None, kind: str | None = None) -> UploadedDocument:
+    def add_bytes(
+        self, data: bytes, name: str, *, title: str | None = None, kind: str | None = None
+    ) -> UploadedDocument:
         kind = kind or self._kind(name)
         self._check_size(len(data))
         sha = hashlib.sha256(data).hexdigest()
@@ -294,20 +232,21 @@ class UploadStore:
                 raise UploadError(f"the local collection holds {len(self._documents)} documents, the limit "
                                   "(ASSISTANT_UPLOAD_MAX_DOCUMENTS): remove one first")
             self._writable()  # before the parsing and embedding, which take a while
-            document_id = sha[:12]
-            title = title or (markdown_title(data) if kind == "markdown" else None) or title_from(name)
-            clean_title = " ".join(title.split())[:TITLE_CHARS] or "Untitled document"
-            doc = DOC_PREFIX + document_id
-            units = parse_upload(doc, clean_title, kind, data)
+            document = UploadedDocument(
+                id=sha[:12], title=_title(data, kind, name, title), original_name=display_name(name), kind=kind,
+                sha256=sha, size=len(data), units=0, chunks=0,
+                added_at=datetime.now(UTC).isoformat(timespec="seconds"))
+            source = document.source
+            try:
+                units = parse_plain(source.family, source.id, document.title, data)
+            except DocumentContentError as exc:
+                raise UploadError(str(exc)) from exc
             chunks = chunk_units(units, self.settings.chunk_tokens)
             for i, chunk in enumerate(chunks):
-                chunk.id = f"{doc}:{i}"
+                chunk.id = f"{source.id}:{i}"
             vectors = self.embedder.embed(embedding_texts(chunks, {(u.doc, u.unit): u for u in units}),
                                           batch_size=self.settings.embed_batch_size)
-            document = UploadedDocument(
-                id=document_id, title=clean_title, original_name=display_name(name), kind=kind, sha256=sha,
-                size=len(data), units=len(units), chunks=len(chunks),
-                added_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+            document = document.model_copy(update={"units": len(units), "chunks": len(chunks)})
             self._write(document, data, units, chunks, vectors)
             return document
 
@@ -354,9 +293,8 @@ class UploadStore:
     def _write(self, document: UploadedDocument, data: bytes, units: list[Unit], chunks: list[Chunk],
                vectors: np.ndarray) -> None:
         self._writable()
-        extension = {"pdf": ".pdf", "markdown": ".md", "text": ".txt"}[document.kind]
         try:
-            (self.root / "files" / f"{document.id}{extension}").write_bytes(data)
+            (self.root / "files" / document.source.file).write_bytes(data)
             stored = {"units": [u.model_dump() for u in units], "chunks": [c.model_dump() for c in chunks]}
             (self.root / "units" / f"{document.id}.json").write_text(json.dumps(stored, ensure_ascii=False),
                                                                       encoding="utf-8")
@@ -372,37 +310,17 @@ class UploadStore:
         tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(tmp, self.registry)
 
-    # ---- searching
 
-    def search(self, query: str, query_vector: np.ndarray, k: int, min_dense: float) -> list[Passage]:
-        """Uploaded units at least `min_dense` similar to the question, scored like the corpus
-        (cosine + BM25 scaled to the best candidate), best first."""
-        with self._lock:
-            self._refresh()
-            if not self._chunks:
-                return []
-            n = min(self.settings.candidates, len(self._chunks))
-            result = self.collection().query(query_embeddings=[query_vector.tolist()], n_results=n,
-                                             include=["metadatas", "distances"])
-            dense: dict[tuple[str, str], float] = {}
-            for meta, distance in zip(result["metadatas"][0], result["distances"][0]):
-                key = (meta["doc"], meta["unit"])
-                dense[key] = max(dense.get(key, -1.0), 1.0 - float(distance))
-            lexical: dict[tuple[str, str], float] = {}
-            for position, score in self._lexical.search(query, n):
-                chunk = self._chunks[position]
-                key = (chunk.doc, chunk.unit)
-                lexical[key] = max(lexical.get(key, 0.0), score)
-            top_lexical = max(lexical.values(), default=0.0) or 1.0
-            titles = {d.doc: d for d in self._documents}
-            passages = []
-            for key, cosine in dense.items():
-                unit = self._units.get(key)
-                if unit is None or cosine < min_dense or key[0] not in titles:
-                    continue
-                document = titles[key[0]]
-                passages.append(Passage(
-                    doc=unit.doc, unit=unit.unit, heading=unit.heading, page=unit.page, title=document.title,
-                    short_title=document.short_title, text=unit.full_text, context=unit.context,
-                    score=cosine + lexical.get(key, 0.0) / top_lexical, dense=cosine, lexical=lexical.get(key, 0.0)))
-            return sorted(passages, key=lambda p: -p.score)[:k]
+def _lexical(chunks: list[Chunk], units: list[Unit]) -> LexicalIndex:
+    """BM25 over the same texts that are embedded, as for the corpus."""
+    return LexicalIndex.build(embedding_texts(chunks, {(u.doc, u.unit): u for u in units}))
+
+
+def _matrix(vectors: np.ndarray | None, embedder: Embedder) -> np.ndarray:
+    if vectors is None:
+        return np.zeros((0, embedder.dimension), np.float32)
+    return np.asarray(vectors, dtype=np.float32)
+
+
+def _empty_store(embedder: Embedder) -> SearchableStore:
+    return SearchableStore(units=[], chunks=[], collection=None, lexical=None, vectors=_matrix(None, embedder))

@@ -25,9 +25,9 @@ def settings(tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 def synced(settings: Settings) -> Settings:
-    sources = load_manifest(settings.manifest_path)
-    sync_corpus(sources, settings.mirror_path if settings.mirror_path.is_dir() else None,
-                settings.documents_path, download=False, timeout=0)
+    sources = load_manifest(settings.manifest)
+    sync_corpus(sources, settings.mirror if settings.mirror.is_dir() else None,
+                settings.documents_dir, download=False, timeout=0)
     return settings
 
 
@@ -59,6 +59,7 @@ id = "genocide-convention"
 title = "Convention on the Prevention and Punishment of the Crime of Genocide"
 short_title = "Genocide Convention"
 family = "treaty-md"
+authority = "treaty"
 file = "genocide-convention.md"
 
 [[document]]
@@ -66,17 +67,25 @@ id = "wigj-focus-areas"
 title = "Women's Initiatives for Gender Justice: what we work on"
 short_title = "WIGJ focus areas"
 family = "sections-md"
+authority = "civil-society"
 file = "wigj-focus-areas.md"
 """
 
 
-@pytest.fixture
-def small_project(tmp_path: Path) -> Settings:
-    """A project folder with a two-document manifest and its own mirror, documents and index."""
-    mirror = tmp_path / "mirror"
+def make_small_project(home: Path, extra_manifest: str = "", **settings) -> Settings:
+    """A project folder with a two-document manifest (plus `extra_manifest`) and its own mirror,
+    documents and index; the synonyms and scope files are the project's."""
+    mirror = home / "mirror"
     mirror.mkdir()
     for name in ("genocide-convention.md", "wigj-focus-areas.md"):
         shutil.copy(MIRROR / name, mirror / name)
-    (tmp_path / "corpus").mkdir()
-    (tmp_path / "corpus" / "sources.toml").write_text(SMALL_CORPUS, encoding="utf-8")
-    return Settings(home=tmp_path, mirror=mirror)
+    (home / "corpus").mkdir()
+    (home / "corpus" / "sources.toml").write_text(SMALL_CORPUS + extra_manifest, encoding="utf-8")
+    for name in ("synonyms.toml", "scope.toml"):
+        shutil.copy(PROJECT_ROOT / "corpus" / name, home / "corpus" / name)
+    return Settings(home=home, mirror=mirror, **settings)
+
+
+@pytest.fixture
+def small_project(tmp_path: Path) -> Settings:
+    return make_small_project(tmp_path)

@@ -10,9 +10,9 @@ import re
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 
 SOURCE = re.compile(r'<source number="(\d+)" citation="([^"]*)">\n(.*?)\n</source>', re.S)
 
@@ -64,7 +64,7 @@ class ScriptedLLM:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
-    def start(self) -> "ScriptedLLM":
+    def start(self) -> ScriptedLLM:
         self._thread.start()
         return self
 
@@ -72,7 +72,7 @@ class ScriptedLLM:
         self._server.shutdown()
         self._server.server_close()
 
-    def then(self, *replies: Reply | Callable[[dict], Reply]) -> "ScriptedLLM":
+    def then(self, *replies: Reply | Callable[[dict], Reply]) -> ScriptedLLM:
         self.script.extend(replies)
         return self
 
@@ -87,7 +87,7 @@ class ScriptedLLM:
             def log_message(self, *args) -> None:  # quiet
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 request = json.loads(self.rfile.read(length))
                 llm.requests.append(request)

@@ -99,6 +99,7 @@ def test_questions_about_sources_outside_the_corpus_are_declined(assistant, ques
 
 
 def test_a_commander_question_is_not_mistaken_for_case_law(assistant):
-    answer = assistant.ask("Can a commander be convicted for rapes his troops committed even though he never ordered them?")
+    answer = assistant.ask(
+        "Can a commander be convicted for rapes his troops committed even though he never ordered them?")
     assert not answer.declined
     assert "art. 28(1)" in [c.unit for c in answer.citations] or "art. 28(1)(a)" in [c.unit for c in answer.citations]

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.citations import check_sentence, complete_pieces, locate_quote, markers_of, split_pieces, states_law
+from assistant.answer.citations import (
+    check_sentence,
+    complete_pieces,
+    locate_quote,
+    markers_of,
+    split_pieces,
+    states_law,
+)
 from assistant.models import Passage
 
 FORCED_PREGNANCY = ("(f) “Forced pregnancy” means the unlawful confinement of a woman forcibly made pregnant, "

@@ -8,7 +8,9 @@ import shutil
 import subprocess
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from assistant.config import PROJECT_ROOT
 from assistant.errors import InvalidQuestionError
@@ -34,7 +36,7 @@ def test_ask_works_without_any_network(assistant):
 
 @needs_netns
 def test_corpus_sync_and_index_build_work_without_any_network(small_project):
-    env = {"ASSISTANT_HOME": str(small_project.home), "ASSISTANT_MIRROR": str(small_project.mirror_path)}
+    env = {"ASSISTANT_HOME": str(small_project.home), "ASSISTANT_MIRROR": str(small_project.mirror)}
     result = in_empty_network(f"{ASSISTANT} corpus sync && {ASSISTANT} index build --quiet && "
                               f"{ASSISTANT} ask 'What is gender apartheid?'", env=env)
     assert result.returncode == 0, result.stderr

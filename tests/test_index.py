@@ -8,11 +8,11 @@ from assistant.core import Assistant
 from assistant.corpus.manifest import load_manifest
 from assistant.corpus.sync import sync_corpus
 from assistant.errors import IndexCorruptError, IndexMissingError, IndexStaleError
-from assistant.index import build_index, current_store
+from assistant.index import PACKAGE, build_index, code_files, current_store
 
 
 def _sync(settings):
-    return sync_corpus(load_manifest(settings.manifest_path), settings.mirror_path, settings.documents_path,
+    return sync_corpus(load_manifest(settings.manifest), settings.mirror, settings.documents_dir,
                        download=False, timeout=0)
 
 
@@ -33,7 +33,7 @@ def test_built_index_answers_from_chroma_on_disk(small_project):
 def test_changed_document_makes_the_index_stale_until_rebuilt(small_project):
     _sync(small_project)
     build_index(small_project, progress=False)
-    synced = small_project.documents_path / "wigj-focus-areas.md"
+    synced = small_project.documents_dir / "wigj-focus-areas.md"
     synced.write_text(synced.read_text(encoding="utf-8") + "\n## New section\n\nNew text.\n", encoding="utf-8")
     with pytest.raises(IndexStaleError, match="document wigj-focus-areas changed"):
         Assistant.open(small_project)
@@ -48,6 +48,14 @@ def test_changed_chunking_setting_makes_the_index_stale(small_project):
         Assistant.open(small_project.model_copy(update={"chunk_tokens": 100}))
 
 
+def test_the_code_fingerprint_covers_every_module_that_shapes_the_index():
+    covered = {path.relative_to(PACKAGE).as_posix() for path in code_files()}
+    shaping = {"index.py", "lexical.py", "models.py", "chunking.py", "tokens.py", "terms.py", "locators.py",
+               "embedding.py", "corpus/structure.py", "corpus/pdf.py", "corpus/plain.py", "corpus/provisions.py"}
+    assert shaping <= covered
+    assert not covered & {"retrieval.py", "core.py", "cli.py"}  # they read the index, they do not shape it
+
+
 def test_failed_build_leaves_the_previous_index_serving(small_project, monkeypatch):
     _sync(small_project)
     first = build_index(small_project, progress=False).store
@@ -59,15 +67,15 @@ def test_failed_build_leaves_the_previous_index_serving(small_project, monkeypat
     monkeypatch.setattr(index_module, "_write_vectors", fail)
     with pytest.raises(RuntimeError):
         build_index(small_project, progress=False)
-    assert current_store(small_project.index_path) == first
-    assert not list(small_project.index_path.glob("building-*"))
+    assert current_store(small_project.index_dir) == first
+    assert not list(small_project.index_dir.glob("building-*"))
     assert Assistant.open(small_project).ask("What is gender apartheid?").citations
 
 
 def test_leftover_of_a_killed_build_is_cleaned_up(small_project):
     _sync(small_project)
     build_index(small_project, progress=False)
-    leftover = small_project.index_path / "building-19990101T000000"
+    leftover = small_project.index_dir / "building-19990101T000000"
     leftover.mkdir()
     build_index(small_project, progress=False)
     assert not leftover.exists()
@@ -82,16 +90,17 @@ def test_damaged_index_gives_a_clear_message(small_project):
 
 
 def test_unreadable_pdf_is_skipped_and_the_rest_is_indexed(small_project, capsys):
-    manifest = small_project.manifest_path
+    manifest = small_project.manifest
     manifest.write_text(manifest.read_text(encoding="utf-8") + """
 [[document]]
 id = "broken"
 title = "A damaged PDF"
 short_title = "Broken"
 family = "paragraphs"
+authority = "policy"
 file = "broken.pdf"
 """, encoding="utf-8")
-    (small_project.mirror_path / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    (small_project.mirror / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
     _sync(small_project)
     report = build_index(small_project, progress=False)
     assert report.documents == ["genocide-convention", "wigj-focus-areas"]

@@ -10,11 +10,12 @@ import sys
 import time
 
 import pytest
-from llm_server import Hang, Malformed, ScriptedLLM, Status, Text, is_condense, sources_of
 
 from assistant.answer.llm import LLMConfigError
 from assistant.models import Answer, Draft
 from assistant.prompts import load_prompt, prompt_version
+
+from llm_server import Hang, Malformed, ScriptedLLM, Status, Text, is_condense, sources_of
 
 QUESTION = "What is forced pregnancy under the Rome Statute?"
 
@@ -155,7 +156,8 @@ def test_a_backend_without_its_settings_is_refused_at_start(assistant):
         assistant.configured(llm_backend="llama-cpp", llm_model_path=None)
 
 
-@pytest.mark.skipif(not os.environ.get("ASSISTANT_LLM_MODEL_PATH"), reason="set ASSISTANT_LLM_MODEL_PATH to a GGUF file")
+@pytest.mark.skipif(not os.environ.get("ASSISTANT_LLM_MODEL_PATH"),
+                    reason="set ASSISTANT_LLM_MODEL_PATH to a GGUF file")
 def test_llama_cpp_backend_answers_end_to_end_with_a_local_gguf(assistant):
     bot = assistant.configured(llm_backend="llama-cpp", llm_timeout=300)
     events = list(bot.ask_stream(QUESTION))

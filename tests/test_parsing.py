@@ -16,14 +16,16 @@ def test_rome_statute_has_articles_1_to_128_and_the_bis_articles(units):
 def test_forced_pregnancy_definition_is_article_7_2_f(units):
     statute = unit_map(units, "rome-statute")
     unit = statute["art. 7(2)(f)"]
-    assert unit.text.startswith("(f) “Forced pregnancy” means the unlawful confinement of a woman forcibly made pregnant")
+    assert unit.text.startswith(
+        "(f) “Forced pregnancy” means the unlawful confinement of a woman forcibly made pregnant")
     assert unit.page == 11
     assert unit.context.startswith("2. For the purpose of paragraph 1:")
 
 
 def test_war_crime_of_sexual_violence_keeps_its_roman_numeral(units):
     statute = unit_map(units, "rome-statute")
-    assert statute["art. 8(2)(b)(xxii)"].text.startswith("(xxii) Committing rape, sexual slavery, enforced prostitution")
+    assert statute["art. 8(2)(b)(xxii)"].text.startswith(
+        "(xxii) Committing rape, sexual slavery, enforced prostitution")
     assert statute["art. 8(2)(e)(vi)"].text.startswith("(vi) Committing rape, sexual slavery")
 
 
@@ -35,7 +37,8 @@ def test_letter_i_after_h_is_a_letter_not_a_roman_numeral(units):
 
 def test_article_8_bis_paragraphs_are_cited_with_bis(units):
     statute = unit_map(units, "rome-statute")
-    assert statute["art. 8 bis(1)"].text.startswith("1. For the purpose of this Statute, “crime of aggression” means")
+    assert statute["art. 8 bis(1)"].text.startswith(
+        "1. For the purpose of this Statute, “crime of aggression” means")
 
 
 def test_elements_of_rape_carry_the_gender_neutral_footnote(units):
@@ -55,7 +58,8 @@ def test_elements_of_sexual_slavery_keep_the_footnote_marked_in_the_heading(unit
 def test_elements_general_introduction_is_cited_by_paragraph(units):
     elements = unit_map(units, "elements-of-crimes")
     assert elements["general introduction, para. 2"].text.startswith("2. As stated in article 30")
-    assert elements["art. 7, introduction, para. 3"].text.startswith("3. “Attack directed against a civilian population”")
+    assert elements["art. 7, introduction, para. 3"].text.startswith(
+        "3. “Attack directed against a civilian population”")
     assert "art. 8 bis" in elements
 
 
@@ -65,7 +69,8 @@ def test_rule_70_has_sub_rules_a_to_d(units):
     assert "rule 70(e)" not in rules
     assert rules["rule 70(c)"].text.startswith("(c) Consent cannot be inferred by reason of the silence of")
     assert rules["rule 70(c)"].context.startswith("In cases of sexual violence, the Court shall be guided by")
-    assert rules["rule 63(4)"].text.startswith("4. Without prejudice to article 66, paragraph 3, a Chamber shall not impose")
+    assert rules["rule 63(4)"].text.startswith(
+        "4. Without prejudice to article 66, paragraph 3, a Chamber shall not impose")
 
 
 def test_rule_with_footnote_printed_at_full_size_keeps_its_number(units):
@@ -82,7 +87,8 @@ def test_no_unit_text_contains_a_running_head_or_page_number_line(units):
 
 
 def test_footnote_numbers_are_not_glued_to_words(units):
-    glued = [u.unit for u in units if u.doc != "genocide-convention" and re.search(r"\b(invaded|killed|detained)\d", u.text)]
+    glued = [u.unit for u in units
+             if u.doc != "genocide-convention" and re.search(r"\b(invaded|killed|detained)\d", u.text)]
     assert glued == []
 
 
@@ -93,8 +99,10 @@ def test_geneva_convention_paragraphs_are_numbered_by_position(units):
 
 
 def test_protocol_and_genocide_convention_locators(units):
-    assert unit_map(units, "additional-protocol-i")["art. 76(1)"].text.startswith("1. Women shall be the object of special respect")
-    assert unit_map(units, "genocide-convention")["art. II(d)"].text.startswith("(d)Imposing measures intended to prevent births")
+    assert unit_map(units, "additional-protocol-i")["art. 76(1)"].text.startswith(
+        "1. Women shall be the object of special respect")
+    assert unit_map(units, "genocide-convention")["art. II(d)"].text.startswith(
+        "(d)Imposing measures intended to prevent births")
 
 
 def test_annex_articles_are_cited_with_their_annex_and_never_collide(units):

@@ -1,26 +1,36 @@
 """Hybrid retrieval: named provisions first, relevant provisions for practitioners' wording."""
 
-from assistant.retrieval import expand_query, is_within, named_references
+import pytest
+
+from assistant.config import Settings
+from assistant.corpus.manifest import load_manifest
+from assistant.locators import is_within
+from assistant.retrieval import expand_query, named_references
 
 ALL = {"rome-statute", "elements-of-crimes", "rules-of-procedure-and-evidence", "genocide-convention",
        "additional-protocol-i", "additional-protocol-ii", "geneva-convention-iv"}
 
 
-def test_article_reference_is_read_with_its_sub_paragraphs():
-    refs = named_references("What does article 7(2)(f) say?", ALL)
+@pytest.fixture(scope="module")
+def sources():
+    return load_manifest(Settings().manifest)
+
+
+def test_article_reference_is_read_with_its_sub_paragraphs(sources):
+    refs = named_references("What does article 7(2)(f) say?", sources, ALL)
     assert [(r.doc, r.locator) for r in refs] == [("rome-statute", "art. 7(2)(f)")]
 
 
-def test_spaced_and_abbreviated_references_are_normalised():
-    refs = named_references("Compare art. 8 (2) (b) (xxii) with Rule 70", ALL)
+def test_spaced_and_abbreviated_references_are_normalised(sources):
+    refs = named_references("Compare art. 8 (2) (b) (xxii) with Rule 70", sources, ALL)
     assert {(r.doc, r.locator) for r in refs} == {("rome-statute", "art. 8(2)(b)(xxii)"),
                                                   ("rules-of-procedure-and-evidence", "rule 70")}
 
 
-def test_instrument_named_in_the_question_decides_the_document():
-    refs = named_references("What does article 76 of Additional Protocol I require?", ALL)
+def test_instrument_named_in_the_question_decides_the_document(sources):
+    refs = named_references("What does article 76 of Additional Protocol I require?", sources, ALL)
     assert [(r.doc, r.locator) for r in refs] == [("additional-protocol-i", "art. 76")]
-    refs = named_references("Which acts does article II of the Genocide Convention list?", ALL)
+    refs = named_references("Which acts does article II of the Genocide Convention list?", sources, ALL)
     assert [(r.doc, r.locator) for r in refs] == [("genocide-convention", "art. II")]
 
 

@@ -25,7 +25,7 @@ ASSISTANT = str(PROJECT_ROOT / ".venv" / "bin" / "assistant")
 
 
 def _sync(settings):
-    sync_corpus(load_manifest(settings.manifest_path), settings.mirror_path, settings.documents_path,
+    sync_corpus(load_manifest(settings.manifest), settings.mirror, settings.documents_dir,
                 download=False, timeout=0)
 
 
@@ -82,8 +82,9 @@ def test_rebuild_in_server_mode_removes_old_collections(small_project, chroma_se
     for _ in range(3):
         build_index(server, progress=False)
     port = int(chroma_server.rsplit(":", 1)[1])
-    names = {c.name if hasattr(c, "name") else c for c in chromadb.HttpClient(host="127.0.0.1", port=port).list_collections()}
-    kept = {p.name.replace("store-", "chunks-") for p in server.index_path.glob("store-*")}
+    collections = chromadb.HttpClient(host="127.0.0.1", port=port).list_collections()
+    names = {c.name if hasattr(c, "name") else c for c in collections}
+    kept = {p.name.replace("store-", "chunks-") for p in server.index_dir.glob("store-*")}
     assert kept <= names and len(kept) == 2
 
 
@@ -103,9 +104,9 @@ def test_full_corpus_evaluation_is_the_same_in_server_mode(assistant, chroma_ser
 def test_a_build_killed_midway_leaves_the_previous_index_serving(small_project):
     _sync(small_project)
     first = build_index(small_project, progress=False).store
-    synced = small_project.documents_path / "wigj-focus-areas.md"
+    synced = small_project.documents_dir / "wigj-focus-areas.md"
     synced.write_text(synced.read_text(encoding="utf-8") + "\n## Added\n\nA paragraph to embed.\n", encoding="utf-8")
-    env = {**os.environ, "ASSISTANT_HOME": str(small_project.home), "ASSISTANT_MIRROR": str(small_project.mirror_path)}
+    env = {**os.environ, "ASSISTANT_HOME": str(small_project.home), "ASSISTANT_MIRROR": str(small_project.mirror)}
     process = subprocess.Popen([ASSISTANT, "index", "build"], cwd=PROJECT_ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     for line in process.stdout:  # wait until it is embedding, then kill it without warning
@@ -113,11 +114,11 @@ def test_a_build_killed_midway_leaves_the_previous_index_serving(small_project):
             break
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
-    assert current_store(small_project.index_path) == first
+    assert current_store(small_project.index_dir) == first
     bot = Assistant.open(small_project, allow_stale=True)
     assert bot.ask("What is gender apartheid?").citations
     build_index(small_project, progress=False)  # the next build cleans up and succeeds
-    assert not list(small_project.index_path.glob("building-*"))
+    assert not list(small_project.index_dir.glob("building-*"))
     assert Assistant.open(small_project).store.unit("wigj-focus-areas", "Added, para. 1")
 
 
@@ -183,8 +184,9 @@ def read_only(tmp_path):
 def test_a_read_only_index_folder_gives_a_clear_error_and_still_answers(small_project, read_only):
     _sync(small_project)
     build_index(small_project, progress=False)
-    read_only(small_project.index_path)
-    with pytest.raises(IndexBuildError, match=r"cannot write the index .*Read-only file system.*make the folder writable"):
+    read_only(small_project.index_dir)
+    refused = r"cannot write the index .*Read-only file system.*make the folder writable"
+    with pytest.raises(IndexBuildError, match=refused):
         build_index(small_project.model_copy(update={"chunk_tokens": 100}), progress=False)
     answer = Assistant.open(small_project).ask("Which acts committed with intent to destroy a group are genocide?")
     assert answer.citations and answer.citations[0].doc == "genocide-convention"

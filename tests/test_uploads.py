@@ -73,6 +73,15 @@ def test_markdown_upload_is_retrieved_and_cited_by_section(bot, guidelines):
     assert citation.quote in bot.unit(citation.doc, citation.unit).full_text
 
 
+def test_uploads_are_ranked_with_the_configured_fusion_weights(bot, guidelines):
+    bot.uploads.add_file(guidelines)
+    question = "Can a survivor bring a trusted support person to the interview?"
+    hybrid = next(p for p in bot.retrieve(question) if p.authority == "upload")
+    dense_only = next(p for p in bot.configured(lexical_weight=0.0).retrieve(question) if p.authority == "upload")
+    assert hybrid.lexical > 0 and hybrid.score > hybrid.dense
+    assert dense_only.score == pytest.approx(dense_only.dense)
+
+
 def test_pdf_upload_is_cited_by_page(bot, tmp_path):
     document = bot.uploads.add_file(make_pdf(tmp_path / "report.pdf", REPORT_PAGES), title="Monitoring report")
     answer = bot.ask("Were girls forced into marriage by commanders in the displacement camps?")
@@ -87,7 +96,7 @@ def test_removed_upload_is_no_longer_listed_or_cited(bot, guidelines):
     assert bot.uploads.list() == []
     answer = bot.ask("Can a survivor bring a trusted support person to the interview?")
     assert not any(c.doc == document.doc for c in answer.citations)
-    assert not list((bot.settings.uploads_path / "files").iterdir())
+    assert not list((bot.settings.uploads_dir / "files").iterdir())
 
 
 def test_uploads_persist_for_the_next_start(bot, assistant, guidelines):
@@ -144,8 +153,8 @@ def test_the_same_file_twice_is_refused(bot, guidelines):
 def test_file_names_are_never_used_as_paths(bot, tmp_path):
     document = bot.uploads.add_bytes(GUIDELINES.encode(), "../../../etc/cron.d/evil\x07.md")
     assert document.original_name == "evil.md"
-    stored = sorted(p.relative_to(bot.settings.uploads_path).as_posix()
-                    for p in bot.settings.uploads_path.rglob("*") if p.is_file() and "chroma" not in p.parts)
+    stored = sorted(p.relative_to(bot.settings.uploads_dir).as_posix()
+                    for p in bot.settings.uploads_dir.rglob("*") if p.is_file() and "chroma" not in p.parts)
     assert stored == [f"files/{document.id}.md", "registry.json", f"units/{document.id}.json"]
     assert not (tmp_path / "etc").exists()
 
@@ -167,7 +176,7 @@ def test_cli_adds_lists_and_removes_an_upload(tmp_path, guidelines):
 
 def test_uploads_embedded_with_another_model_are_embedded_again(bot, assistant, guidelines):
     document = bot.uploads.add_file(guidelines)
-    registry = bot.settings.uploads_path / "registry.json"
+    registry = bot.settings.uploads_dir / "registry.json"
     data = json.loads(registry.read_text(encoding="utf-8"))
     data["embedding"] = "some-other-model==1.0"
     registry.write_text(json.dumps(data), encoding="utf-8")

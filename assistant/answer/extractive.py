@@ -5,26 +5,13 @@ from __future__ import annotations
 
 import re
 
-import Stemmer
-
 from assistant.chunking import split_sentences
-from assistant.models import Answer, Citation, Passage
+from assistant.models import CRIME_ELEMENTS, Answer, Citation, Passage
 from assistant.prompts import load_prompt
+from assistant.terms import content_stems
 
-_STEMMER = Stemmer.Stemmer("english")
-STOPWORDS = set(
-    "a an the of to in on for by with and or is are was were be been does do did what which who whom how "
-    "when where why can could would should may might must shall under about as at from that this these those "
-    "it its there their any all if not no into than then so such i we you they he she his her them our your "
-    "me my article art rule".split()
-)
 DEFINITION_QUESTION = re.compile(r"\b(what (is|are|does)|define|definition|meaning|mean)\b", re.I)
 ELEMENTS_QUESTION = re.compile(r"\belements?\b|\bprove\b|\bmust be (shown|proved|proven)\b", re.I)
-
-
-def content_stems(text: str) -> set[str]:
-    words = re.findall(r"[a-zA-Z][a-zA-Z\-]+", text.lower())
-    return {_STEMMER.stemWord(w) for w in words if w not in STOPWORDS and len(w) > 2}
 
 
 def _sentence_score(sentence: str, question_stems: set[str], definition: bool, position: int) -> float:
@@ -38,7 +25,7 @@ def _sentence_score(sentence: str, question_stems: set[str], definition: bool, p
 
 def best_quote(passage: Passage, question: str) -> str:
     """The verbatim span of the passage to quote: the best sentence, or all elements of a crime."""
-    if passage.doc == "elements-of-crimes" and ELEMENTS_QUESTION.search(question) and "\n" in passage.text:
+    if passage.family == CRIME_ELEMENTS and ELEMENTS_QUESTION.search(question) and "\n" in passage.text:
         body = passage.text.split("\nFootnote ")[0]
         return body
     sentences = split_sentences(passage.text)
@@ -59,10 +46,7 @@ def compose_answer(question: str, passages: list[Passage]) -> Answer:
         first, *rest = quote.split("\n")
         lines.append(template.format(label=passage.citation_label, quote=first.strip(), marker=marker))
         lines.extend(f"{piece.strip()} [{marker}]" for piece in rest)  # further elements of a crime
-        citations.append(
-            Citation(marker=marker, doc=passage.doc, unit=passage.unit, title=passage.title,
-                     short_title=passage.short_title, page=passage.page, quote=quote, score=round(passage.score, 6))
-        )
+        citations.append(Citation.of(marker, passage, quote))
     return Answer(question=question, answer="\n".join(lines), declined=False, citations=citations)
 
 

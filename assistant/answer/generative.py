@@ -11,9 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-from assistant.answer.extractive import best_quote, compose_answer, decline
-from assistant.answer.llm import LLMTimeout, describe_failure
-from assistant.citations import (
+from assistant.answer.citations import (
     Piece,
     check_sentence,
     complete_pieces,
@@ -21,6 +19,8 @@ from assistant.citations import (
     render_checked,
     split_pieces,
 )
+from assistant.answer.extractive import best_quote, compose_answer, decline
+from assistant.answer.llm import LLMTimeout, describe_failure
 from assistant.config import Settings
 from assistant.models import Answer, Citation, Draft, Passage, SentenceCheck
 from assistant.prompts import REFUSAL, load_prompt
@@ -138,8 +138,7 @@ class GenerativeAnswerer:
     @staticmethod
     def _citation(marker: int, passage: Passage, question: str, quotes: dict[int, str]) -> Citation:
         quote = quotes.get(marker) or best_quote(passage, question)  # a located quote is verbatim source text
-        return Citation(marker=marker, doc=passage.doc, unit=passage.unit, title=passage.title,
-                        short_title=passage.short_title, page=passage.page, quote=quote, score=round(passage.score, 6))
+        return Citation.of(marker, passage, quote)
 
     def _fallback(self, question: str, passages: list[Passage], checks: list[SentenceCheck], why: str) -> Answer:
         answer = compose_answer(question, passages)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from assistant.config import Settings
 from assistant.errors import AssistantError
@@ -48,7 +47,6 @@ def _llama_cpp(settings: Settings):
     path = settings.llm_model_path
     if path is None:
         raise LLMConfigError("the llama-cpp backend needs ASSISTANT_LLM_MODEL_PATH: the path of a GGUF model file")
-    path = settings.resolve(Path(path))
     if not path.is_file():
         raise LLMConfigError(f"GGUF model file {path} does not exist (ASSISTANT_LLM_MODEL_PATH)")
     try:

@@ -8,6 +8,8 @@ Locator formats (compared as strings by tests and evaluations):
   Markdown treaties  art. 27, art. 27(2), art. 76(1), art. 3(1)(a), art. II(d), preamble
   Markdown sections  Gender apartheid, para. 2
   Numbered papers    para. 45 (or p. 3 when paragraphs are not numbered)
+  Plain documents    p. 3 (PDF pages), Interviews › Consent (Markdown headings), para. 4 (text);
+                     see `assistant.corpus.plain`, which also reads uploads
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from pathlib import Path
 
 from assistant.corpus.footnotes import collect_footnotes, note_text
 from assistant.corpus.pdf import PdfLine, PdfText, read_pdf
+from assistant.corpus.plain import FAMILIES as PLAIN_FAMILIES
+from assistant.corpus.plain import parse_plain
 from assistant.corpus.provisions import (
     FOOTNOTE_MARK,
     TextLine,
@@ -25,7 +29,7 @@ from assistant.corpus.provisions import (
     join_lines,
     split_provisions,
 )
-from assistant.errors import UnreadableDocumentError
+from assistant.errors import DocumentContentError, UnreadableDocumentError
 from assistant.models import Document, Source, Unit
 
 # ---------------------------------------------------------------------------------------------
@@ -90,7 +94,8 @@ def parse_rome_statute(doc: str, pdf: PdfText) -> list[Unit]:
         preamble.append(TextLine(lines[i].text, lines[i].page))
         i += 1
     units.append(
-        Unit(doc=doc, unit="preamble", heading="Preamble", page=preamble[0].page, text=join_lines([p.text for p in preamble]))
+        Unit(doc=doc, unit="preamble", heading="Preamble", page=preamble[0].page,
+             text=join_lines([p.text for p in preamble]))
     )
     for number, title, body, notes in _articles(lines[i:]):
         units.extend(
@@ -218,7 +223,8 @@ def _elements_sections(lines: list[PdfLine]) -> list[tuple[str, str, str, list[T
         locator = _crime_locator(match.group(1), match.group(2), match.group(3))
         title_parts: list[str] = []
         i += 1
-        while i < len(lines) and lines[i].role == "heading" and _strip_marks(lines[i].text) not in ("Elements", "Introduction"):
+        while (i < len(lines) and lines[i].role == "heading"
+               and _strip_marks(lines[i].text) not in ("Elements", "Introduction")):
             if ELEMENTS_ARTICLE.match(lines[i].text):
                 break
             title_parts.append(lines[i].text)
@@ -506,7 +512,7 @@ def parse_numbered_paragraphs(doc: str, pdf: PdfText) -> list[Unit]:
 # ---------------------------------------------------------------------------------------------
 
 PDF_PARSERS: dict[str, Callable[[str, PdfText], list[Unit]]] = {
-    "rome-statute": parse_rome_statute,
+    "icc-statute": parse_rome_statute,
     "elements": parse_elements,
     "rules": parse_rules,
     "paragraphs": parse_numbered_paragraphs,
@@ -525,6 +531,11 @@ def parse_document(source: Source, path: Path) -> Document:
             units = PDF_PARSERS[source.family](source.id, pdf)
         except StopIteration as exc:
             raise UnreadableDocumentError(path, f"its layout does not match the '{source.family}' parser") from exc
+    elif source.family in PLAIN_FAMILIES:
+        try:
+            units = parse_plain(source.family, source.id, source.short_title, path.read_bytes())
+        except (OSError, DocumentContentError) as exc:
+            raise UnreadableDocumentError(path, str(exc)) from exc
     elif source.family in TEXT_PARSERS:
         try:
             text = path.read_text(encoding="utf-8")

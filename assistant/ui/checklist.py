@@ -8,35 +8,37 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from assistant.index import IndexStore
-from assistant.models import Unit
-from assistant.retrieval import is_within
+from assistant.locators import heading_name, is_within, without_elements_suffix
+from assistant.models import Source, Unit
+
+if TYPE_CHECKING:  # the index module loads the parsers and BM25; the checklist only reads a built store
+    from assistant.index import IndexStore
 
 CHECKLIST_FILE = Path(__file__).parent / "checklist.toml"
-ELEMENTS = "elements-of-crimes"
-STATUTE = "rome-statute"
 
 
 @dataclass
 class Checklist:
     crime: Unit
+    source: Source  # the instrument that states the elements
+    defined_in: Source | None = None  # the instrument whose provisions it elaborates
     statute: list[Unit] = field(default_factory=list)  # the crime in the Statute and its definition
     groups: list[tuple[str, list[Unit]]] = field(default_factory=list)
 
     @property
     def title(self) -> str:
-        return self.crime.heading.split(" — ", 1)[-1]
+        return heading_name(self.crime.heading)
 
     def element_labels(self) -> list[str]:
-        return [f"{item}  — Elements of Crimes, {self.crime.unit}, element {n}"
+        return [f"{item}  — {self.source.short_title}, {self.crime.unit}, element {n}"
                 for n, item in enumerate(self.crime.items, start=1)]
 
 
 def crimes(store: IndexStore) -> list[tuple[str, str]]:
-    """(label, locator) of every crime in the Elements of Crimes, in document order."""
-    return [(f"{u.heading.split(' — ', 1)[-1]} ({u.unit})", u.unit)
-            for u in store.units if u.doc == ELEMENTS and u.items]
+    """(label, locator) of every crime with numbered elements, in document order."""
+    return [(f"{heading_name(u.heading)} ({u.unit})", u.unit) for u in store.units if u.items]
 
 
 def _units_within(store: IndexStore, doc: str, locator: str) -> list[Unit]:
@@ -50,20 +52,24 @@ def _provision(store: IndexStore, doc: str, locator: str) -> list[Unit]:
     return [unit] if unit else []
 
 
-def _defining_provisions(store: IndexStore, crime: Unit) -> list[Unit]:
-    found = _units_within(store, STATUTE, re.sub(r"-\d+$", "", crime.unit))
+def _defining_provisions(store: IndexStore, statute: str, crime: Unit) -> list[Unit]:
+    found = _units_within(store, statute, without_elements_suffix(crime.unit))
     term = crime.heading.split(" of ", 1)[-1].strip().lower() if " of " in crime.heading else ""
     if term:
         pattern = re.compile(r"“[^”]*" + re.escape(term) + r"[^”]*” means", re.IGNORECASE)
-        found += [u for u in store.units if u.doc == STATUTE and pattern.search(u.text) and u not in found]
+        found += [u for u in store.units if u.doc == statute and pattern.search(u.text) and u not in found]
     return found
 
 
-def build_checklist(store: IndexStore, locator: str) -> Checklist:
-    crime = store.unit(ELEMENTS, locator)
-    if crime is None or not crime.items:
-        raise KeyError(f"no crime {locator} in the Elements of Crimes")
-    checklist = Checklist(crime=crime, statute=_defining_provisions(store, crime))
+def build_checklist(store: IndexStore, sources: list[Source], locator: str) -> Checklist:
+    crime = next((u for u in store.units if u.items and u.unit == locator), None)
+    if crime is None:
+        raise KeyError(f"no crime {locator} with numbered elements in the corpus")
+    by_id = {s.id: s for s in sources}
+    source = by_id[crime.doc]
+    defined_in = by_id.get(source.elaborates or "")
+    statute = _defining_provisions(store, defined_in.id, crime) if defined_in else []
+    checklist = Checklist(crime=crime, statute=statute, source=source, defined_in=defined_in)
     config = tomllib.loads(CHECKLIST_FILE.read_text(encoding="utf-8"))
     for group in config["group"]:
         if any(re.search(p, locator) for p in group["crimes"]):
@@ -83,10 +89,11 @@ def checklist_html(checklist: Checklist, short_titles: dict[str, str]) -> str:
     parts = []
     if checklist.crime.notes:
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in checklist.crime.notes)
-        parts.append(f"<h4>Footnotes to these elements (Elements of Crimes, {html.escape(checklist.crime.unit)})</h4>"
+        parts.append(f"<h4>Footnotes to these elements ({html.escape(checklist.source.short_title)}, "
+                     f"{html.escape(checklist.crime.unit)})</h4>"
                      f"<ul class='notes'>{notes}</ul>")
-    if checklist.statute:
-        parts.append("<h4>Defined in the Rome Statute</h4>")
+    if checklist.statute and checklist.defined_in:
+        parts.append(f"<h4>Defined in the {html.escape(checklist.defined_in.short_title)}</h4>")
         parts += [_card(u, short_titles[u.doc]) for u in checklist.statute]
     for name, units in checklist.groups:
         parts.append(f"<h4>{html.escape(name)}</h4>")

@@ -32,7 +32,8 @@ def linked_markdown(text: str, turn: int) -> str:
 
 def uploads_markdown(documents) -> str:
     if not documents:
-        return "*No documents uploaded. Uploaded documents are searched with the corpus and cited as “uploaded: title, p. N”.*"
+        return ("*No documents uploaded. Uploaded documents are searched with the corpus and cited as "
+                "“uploaded: title, p. N”.*")
     rows = [f"| {_escape_markdown(d.title)} | {d.kind} | {d.units} | {_escape_markdown(d.original_name)} | `{d.id}` |"
             for d in documents]
     return "\n".join(["| title | type | units | file | id |", "|---|---|---|---|---|", *rows])

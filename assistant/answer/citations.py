@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.answer.extractive import content_stems
 from assistant.models import Passage, SentenceCheck
+from assistant.terms import content_stems
 
 MARKERS = re.compile(r"\[(\d+(?:\s*[,;–-]\s*\d+)*)\]")
 QUOTED = re.compile(r"“([^”]+)”|\"([^\"]+)\"|«([^»]+)»|„([^“”]+)[“”]")
