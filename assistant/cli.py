@@ -1,4 +1,4 @@
-"""Command line: `assistant ask|corpus|index|bench`. Errors print one line and exit non-zero."""
+"""Command line: `assistant ask|corpus|index|eval|serve|feedback|bench`. Errors print one line and exit non-zero."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from assistant.config import Settings
+from pydantic import ValidationError
+
+from assistant.config import Settings, settings_problem
 from assistant.errors import AssistantError, MirrorNotFoundError
 
 
@@ -76,7 +78,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
             _stream_answer(bot, args.question, args.doc, args.k)
         return 0
     if not args.json:
-        raise InvalidQuestionError('give a question, e.g. assistant ask "What is forced pregnancy?", or use --json to read questions from standard input')
+        raise InvalidQuestionError('give a question, e.g. assistant ask "What is forced pregnancy?", '
+                                   "or use --json to read questions from standard input")
     status = 0
     for line in sys.stdin:
         if not line.strip():
@@ -98,14 +101,14 @@ def cmd_corpus_sync(args: argparse.Namespace) -> int:
     from assistant.corpus.sync import sync_corpus
 
     settings = _settings(args)
-    mirror = settings.mirror_path
+    mirror = settings.mirror
     if not mirror.is_dir():
         if args.mirror:
             raise MirrorNotFoundError(f"mirror folder {mirror} does not exist")
         print(f"note: mirror folder {mirror} does not exist; only documents already synced are used", file=sys.stderr)
         mirror = None
     results = sync_corpus(
-        load_manifest(settings.manifest_path), mirror, settings.documents_path,
+        load_manifest(settings.manifest), mirror, settings.documents_dir,
         download=settings.download, timeout=settings.download_timeout,
     )
     _print_status(results)
@@ -133,11 +136,11 @@ def _print_status(results) -> None:
 def cmd_corpus_list(args: argparse.Namespace) -> int:
     from assistant.corpus.manifest import load_manifest
     from assistant.corpus.sync import Status, document_status
-    from assistant.index import read_built_manifest
+    from assistant.index import status
 
     settings = _settings(args)
-    results = document_status(load_manifest(settings.manifest_path), settings.documents_path)
-    built = read_built_manifest(settings.index_path) or {}
+    results = document_status(load_manifest(settings.manifest), settings.documents_dir)
+    built = status(settings, check=False).built or {}
     indexed = set(built.get("indexed", []))
     width = max(len(r.source.id) for r in results)
     for r in results:
@@ -163,8 +166,8 @@ def cmd_corpus_add(args: argparse.Namespace) -> int:
 
         raise UploadError(f"{args.file}: no such file")
     document = _upload_store(settings).add_file(path, title=args.title)
-    print(f"added {document.id}: “{document.title}” ({document.kind}, {document.units} units, {document.chunks} chunks); "
-          f"cited as “{document.short_title}, …”")
+    print(f"added {document.id}: “{document.title}” ({document.kind}, {document.units} units, "
+          f"{document.chunks} chunks); cited as “{document.short_title}, …”")
     return 0
 
 
@@ -188,17 +191,17 @@ def cmd_corpus_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_index_build(args: argparse.Namespace) -> int:
-    from assistant.corpus.manifest import load_manifest
-    from assistant.index import build_index, expected_fingerprint, read_built_manifest, stale_reasons
+    from assistant.index import build_index, status
 
     settings = _settings(args)
-    built = read_built_manifest(settings.index_path)
-    if built and not args.force:
-        reasons = stale_reasons(built, expected_fingerprint(settings, load_manifest(settings.manifest_path)))
-        if not reasons:
-            print(f"index is up to date ({built['units']} units, {built['chunks']} chunks); --force rebuilds it")
+    if not args.force:
+        state = status(settings)
+        if state.up_to_date:
+            print(f"index is up to date ({state.built['units']} units, {state.built['chunks']} chunks); "
+                  "--force rebuilds it")
             return 0
-        print("index is out of date: " + "; ".join(reasons), file=sys.stderr)
+        if state.stale:
+            print("index is out of date: " + "; ".join(state.stale), file=sys.stderr)
     report = build_index(settings, progress=not args.quiet)
     print(f"built {report.store.name}: {len(report.documents)} documents, {report.units} units, "
           f"{report.chunks} chunks in {report.seconds:.1f} s")
@@ -208,20 +211,20 @@ def cmd_index_build(args: argparse.Namespace) -> int:
 
 
 def cmd_index_status(args: argparse.Namespace) -> int:
-    from assistant.corpus.manifest import load_manifest
-    from assistant.index import current_store, expected_fingerprint, read_built_manifest, stale_reasons
+    from assistant.index import status
 
     settings = _settings(args)
-    built = read_built_manifest(settings.index_path)
-    if not built:
-        print(f"no index in {settings.index_path}: run `assistant index build`")
+    state = status(settings)
+    if not state.exists:
+        print(f"no index in {settings.index_dir}: run `assistant index build`")
         return 3
-    reasons = stale_reasons(built, expected_fingerprint(settings, load_manifest(settings.manifest_path)))
-    print(f"store: {current_store(settings.index_path)}")
-    print(f"built: {built['built_at']}, {built['units']} units, {built['chunks']} chunks, model {built['embedding_model']}")
+    built = state.built
+    print(f"store: {state.store}")
+    print(f"built: {built['built_at']}, {built['units']} units, {built['chunks']} chunks, "
+          f"model {built['embedding_model']}")
     print(f"documents: {', '.join(built['indexed'])}")
-    print("status: " + ("up to date" if not reasons else "out of date: " + "; ".join(reasons)))
-    return 0 if not reasons else 3
+    print("status: " + ("up to date" if state.up_to_date else "out of date: " + "; ".join(state.stale)))
+    return 0 if state.up_to_date else 3
 
 
 # ---------------------------------------------------------------------------------------------
@@ -238,43 +241,63 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from assistant.evals.report import compare
-    from assistant.evals.suite import check_thresholds, evaluate, resolve_presets
+    from assistant.evals.suite import dataset_path, evaluate, resolve_presets
 
     settings = _settings(args)
-    if args.compare:
-        if args.compare[0] != "compare" or len(args.compare) != 3:
-            raise EvalUsageError("usage: assistant eval compare REPORT_A REPORT_B")
-        folders = [Path(p) if Path(p).is_dir() else settings.home / "evals" / "reports" / p for p in args.compare[1:]]
-        missing = [str(f) for f in folders if not (f / "metrics.json").is_file()]
-        if missing:
-            raise EvalUsageError(f"no metrics.json in {', '.join(missing)}")
-        print(compare(*folders))
-        return 0
     try:
-        presets = resolve_presets(args.preset)
+        presets = resolve_presets(settings, args.preset)
     except ValueError as exc:
         raise EvalUsageError(str(exc)) from exc
-    if not (settings.home / "evals" / "datasets" / f"{args.dataset}.jsonl").is_file() and not Path(args.dataset).is_file():
-        raise EvalUsageError(f"no dataset '{args.dataset}' in evals/datasets/")
+    if not dataset_path(settings, args.dataset).is_file():
+        raise EvalUsageError(f"no dataset '{args.dataset}' in {settings.evals_dir / 'datasets'}")
     folder, summary = evaluate(settings, args.dataset, presets, limit=args.limit,
                                out=Path(args.out) if args.out else None, progress=not args.quiet)
-    main = "default" if "default" in summary else presets[0]
-    overall = summary[main]["overall"]
     print(f"report: {folder}")
+    _print_headlines(summary)
+    if not args.check:
+        return 0
+    gated = "default" if "default" in summary else presets[0]
+    return _evaluation_gate(settings, summary[gated]["overall"], gated, args.dataset)
+
+
+def _print_headlines(summary: dict) -> None:
+    """One line per preset with its headline metrics."""
     for preset, data in summary.items():
         o = data["overall"]
+        declined = o["decline_recall"] if o["decline_recall"] is not None else float("nan")
         print(f"{preset:<17} article hit@5 {o['article_hit@5']:.3f}  pinpoint hit@5 {o['pinpoint_hit@5']:.3f}  "
-              f"out-of-scope declined {o['decline_recall'] if o['decline_recall'] is not None else float('nan'):.3f}  "
+              f"out-of-scope declined {declined:.3f}  "
               f"wrongly declined {o['wrongly_declined']:.3f}  p95 {o['latency_p95_ms']:.0f} ms")
-    if args.check:
-        ok, table = check_thresholds(overall, settings.home / "evals" / "thresholds.toml", args.dataset)
-        print(f"\nthresholds ({main}, {args.dataset}):\n{table}")
-        if not ok:
-            print("\nevaluation gate FAILED: a metric fell below its threshold (see evals/thresholds.toml)",
-                  file=sys.stderr)
-            return 4
+
+
+def _evaluation_gate(settings: Settings, overall: dict, preset: str, dataset: str) -> int:
+    """Print a preset's metrics against evals/thresholds.toml; 0 when all pass, 4 when one fails."""
+    from assistant.evals.suite import check_thresholds
+
+    ok, table = check_thresholds(overall, settings.evals_dir / "thresholds.toml", dataset)
+    print(f"\nthresholds ({preset}, {dataset}):\n{table}")
+    if ok:
+        return 0
+    print("\nevaluation gate FAILED: a metric fell below its threshold (see evals/thresholds.toml)", file=sys.stderr)
+    return 4
+
+
+def cmd_eval_compare(args: argparse.Namespace) -> int:
+    from assistant.evals.report import compare
+
+    settings = _settings(args)
+    folders = [_report_folder(settings, name) for name in (args.report_a, args.report_b)]
+    missing = [str(folder) for folder in folders if not (folder / "metrics.json").is_file()]
+    if missing:
+        raise EvalUsageError(f"no metrics.json in {', '.join(missing)}")
+    print(compare(*folders))
     return 0
+
+
+def _report_folder(settings: Settings, name: str) -> Path:
+    """A report given as a folder, or by its name in evals/reports/."""
+    path = Path(name)
+    return path if path.is_dir() else settings.evals_dir / "reports" / name
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -290,7 +313,7 @@ def cmd_feedback_export(args: argparse.Namespace) -> int:
     from assistant.feedback import FeedbackStore
 
     settings = _settings(args)
-    path = settings.resolve(settings.feedback_db)
+    path = settings.feedback_db
     if not path.is_file():
         print(f"no feedback yet ({path} does not exist)", file=sys.stderr)
         return 0
@@ -314,7 +337,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the Answer as JSON (one line per question)")
     ask.set_defaults(func=cmd_ask)
 
-    corpus = commands.add_parser("corpus", help="manage the source documents").add_subparsers(dest="action", required=True)
+    corpus = commands.add_parser("corpus", help="manage the source documents").add_subparsers(
+        dest="action", required=True)
     sync = corpus.add_parser("sync", help="copy and verify documents from the mirror (or download them)")
     sync.add_argument("--mirror", help="folder holding the documents (default ../shared/corpus)")
     sync.add_argument("--download", action="store_true", help="download missing PDFs from their official URLs")
@@ -339,17 +363,30 @@ def build_parser() -> argparse.ArgumentParser:
     status = index.add_parser("status", help="is the index up to date?")
     status.set_defaults(func=cmd_index_status)
 
-    evaluation = commands.add_parser("eval", help="run the evaluation suite, or compare two reports",
-                                     description="assistant eval [--dataset NAME] [--preset NAME|a,b|all] "
-                                     "[--limit N] [--check]   |   assistant eval compare REPORT_A REPORT_B")
-    evaluation.add_argument("compare", nargs="*", help=argparse.SUPPRESS)
-    evaluation.add_argument("--dataset", default="gold", help="dataset in evals/datasets/ (default gold)")
-    evaluation.add_argument("--preset", default="default", help="preset, comma-separated presets, or all")
-    evaluation.add_argument("--limit", type=int, help="only the first N questions")
-    evaluation.add_argument("--out", help="report folder (default evals/reports/<date>-<dataset>-<preset>)")
+    evaluation = commands.add_parser(
+        "eval", help="run the evaluation suite, or compare two reports",
+        usage="%(prog)s [--dataset NAME] [--preset NAME|a,b|all] [--limit N] [--out DIR] [--check] [--quiet]\n"
+        "       %(prog)s compare REPORT_A REPORT_B",
+        description="Run evaluation presets (evals/presets.toml) over a dataset and write a report folder; "
+        "`assistant eval compare REPORT_A REPORT_B` prints the metric deltas between two reports.",
+    )
+    evaluation.add_argument("--dataset", default="gold", metavar="NAME",
+                            help="dataset in evals/datasets/, or a .jsonl file (default gold)")
+    evaluation.add_argument("--preset", default="default", metavar="NAME|a,b|all",
+                            help="a preset of evals/presets.toml, comma-separated presets, or all (default: default)")
+    evaluation.add_argument("--limit", type=int, metavar="N", help="only the first N questions")
+    evaluation.add_argument("--out", metavar="DIR",
+                            help="report folder (default evals/reports/<date>-<dataset>-<preset>)")
     evaluation.add_argument("--check", action="store_true", help="fail if a metric is below evals/thresholds.toml")
     evaluation.add_argument("--quiet", action="store_true", help="no progress bar")
     evaluation.set_defaults(func=cmd_eval)
+    reports = evaluation.add_subparsers(dest="action", title="commands", metavar="COMMAND")
+    comparison = reports.add_parser("compare", prog=f"{evaluation.prog} compare",  # not the custom usage above
+                                    help="print the metric deltas B − A between two reports",
+                                    description="Print the metric deltas B − A for the presets both reports share.")
+    comparison.add_argument("report_a", metavar="REPORT_A", help="a report folder, or its name in evals/reports/")
+    comparison.add_argument("report_b", metavar="REPORT_B", help="the report compared with it, given the same way")
+    comparison.set_defaults(func=cmd_eval_compare)
 
     web = commands.add_parser("serve", help="start the web app (Gradio) on this machine")
     web.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
@@ -357,7 +394,8 @@ def build_parser() -> argparse.ArgumentParser:
     web.add_argument("--auth", help="user:password; required when --host is not local")
     web.set_defaults(func=cmd_serve)
 
-    feedback = commands.add_parser("feedback", help="feedback from the web app").add_subparsers(dest="action", required=True)
+    feedback = commands.add_parser("feedback", help="feedback from the web app").add_subparsers(
+        dest="action", required=True)
     export = feedback.add_parser("export", help="print or write the stored feedback")
     export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     export.add_argument("--output", help="file to write (default: standard output)")
@@ -379,6 +417,9 @@ def main(argv: list[str] | None = None) -> int:
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except ValidationError as exc:  # an invalid ASSISTANT_* value
+        print(f"error: {settings_problem(exc)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -1,5 +1,7 @@
-"""The `assistant` command, run as a user runs it."""
+"""The `assistant` command. Most tests call `main()` in this process (the embedding model is loaded once
+per session); those about the process itself (its exit status, stderr, a real stdin pipe) run it."""
 
+import io
 import json
 import os
 import subprocess
@@ -7,28 +9,44 @@ import sys
 
 import pytest
 
+from assistant.cli import main
 from assistant.config import PROJECT_ROOT
 from assistant.models import Answer
 
 
-def run(*args, stdin=None, env=None):
+def run_process(*args, stdin=None, env=None):
+    """`python -m assistant.cli ARGS…` in a fresh process, as a user runs it."""
     return subprocess.run([sys.executable, "-m", "assistant.cli", *args], input=stdin, capture_output=True,
                           text=True, cwd=PROJECT_ROOT, env={**os.environ, **(env or {})}, timeout=300)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def index_ready(assistant):
-    """The shared index is built before the CLI is run against it."""
+@pytest.fixture(autouse=True)
+def cli_environment(assistant, settings, monkeypatch):
+    """The shared index is built before the CLI is run against it; uploads go to the tests' own folder."""
+    monkeypatch.setenv("ASSISTANT_UPLOADS_DIR", str(settings.uploads_dir))
 
 
-def test_ask_prints_the_answer_and_its_sources():
+@pytest.fixture
+def run(capsys, monkeypatch):
+    """`assistant ARGS…` through `main()` in this process; the result reads like a finished process."""
+
+    def run_in_process(*args, stdin=""):
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        returncode = main(list(args))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(args, returncode, out, err)
+
+    return run_in_process
+
+
+def test_ask_prints_the_answer_and_its_sources(run):
     result = run("ask", "What is forced pregnancy under the Rome Statute?")
     assert result.returncode == 0, result.stderr
     assert "Rome Statute, art. 7(2)(f):" in result.stdout and "[1]" in result.stdout
     assert "Sources:\n  [1] Rome Statute, art. 7(2)(f), PDF p. 11" in result.stdout
 
 
-def test_ask_json_is_the_answer_model():
+def test_ask_json_is_the_answer_model(run):
     result = run("ask", "Does a survivor's silence count as consent?", "--json", "-k", "3")
     data = json.loads(result.stdout)
     assert set(data) == set(Answer.model_fields)
@@ -36,42 +54,44 @@ def test_ask_json_is_the_answer_model():
 
 
 def test_ask_json_reads_one_question_per_line_from_stdin():
-    result = run("ask", "--json", stdin="What is forced pregnancy?\nHow do I bake bread?\n\n")
+    """End to end: a real process reading a real pipe."""
+    result = run_process("ask", "--json", stdin="What is forced pregnancy?\nHow do I bake bread?\n\n")
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["declined"] for line in lines] == [False, True]
 
 
-def test_ask_with_document_filter():
+def test_ask_with_document_filter(run):
     result = run("ask", "protection of women against rape", "--doc", "additional-protocol-i", "--json")
     assert {c["doc"] for c in json.loads(result.stdout)["citations"]} == {"additional-protocol-i"}
 
 
-def test_unknown_document_filter_is_an_error():
+def test_unknown_document_filter_is_an_error(run):
     result = run("ask", "rape", "--doc", "no-such-doc")
     assert result.returncode == 2
     assert "unknown or unindexed document: no-such-doc" in result.stderr
 
 
 def test_empty_question_exits_non_zero_with_a_message():
-    result = run("ask", "   ")
+    result = run_process("ask", "   ")
     assert result.returncode == 2
     assert result.stderr.startswith("error: the question is empty")
     assert "Traceback" not in result.stderr
 
 
-def test_huge_question_exits_non_zero_with_a_message():
+def test_huge_question_exits_non_zero_with_a_message(run):
     result = run("ask", "x" * 5000)
     assert result.returncode == 2
     assert "5,000 characters long; the limit is 4,000" in result.stderr
 
 
-def test_missing_index_says_how_to_build_it(tmp_path):
-    result = run("ask", "What is rape?", env={"ASSISTANT_INDEX_DIR": str(tmp_path / "none")})
+def test_missing_index_says_how_to_build_it(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(tmp_path / "none"))
+    result = run("ask", "What is rape?")
     assert result.returncode == 3
     assert "run `assistant index build`" in result.stderr
 
 
-def test_missing_mirror_is_reported_and_nothing_is_lost(tmp_path):
+def test_missing_mirror_is_reported_and_nothing_is_lost(run, tmp_path):
     result = run("corpus", "sync", "--mirror", str(tmp_path / "absent"))
     assert result.returncode != 0
     assert "does not exist" in result.stderr
@@ -79,13 +99,64 @@ def test_missing_mirror_is_reported_and_nothing_is_lost(tmp_path):
     assert "rome-statute" in listing.stdout and "indexed" in listing.stdout
 
 
-def test_corpus_list_shows_optional_documents_as_not_synced():
+def test_corpus_list_shows_optional_documents_as_not_synced(run):
     result = run("corpus", "list")
     assert result.returncode == 0
     assert "hague-principles" in result.stdout and "not synced" in result.stdout
 
 
-def test_index_build_is_a_no_op_when_up_to_date():
+def test_index_build_is_a_no_op_when_up_to_date(run):
     result = run("index", "build")
     assert result.returncode == 0
     assert "index is up to date" in result.stdout
+
+
+def test_index_status_says_up_to_date_or_how_to_build(run, tmp_path, monkeypatch):
+    result = run("index", "status")
+    assert result.returncode == 0
+    assert "status: up to date" in result.stdout
+    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(tmp_path / "none"))
+    missing = run("index", "status")
+    assert missing.returncode == 3
+    assert "run `assistant index build`" in missing.stdout
+
+
+def _report(folder, article_hit_at_5: float) -> None:
+    folder.mkdir(parents=True)
+    overall = {"article_hit@5": article_hit_at_5, "latency_p95_ms": 40.0}
+    (folder / "metrics.json").write_text(json.dumps({"presets": {"default": {"overall": overall}}}))
+
+
+def test_eval_compare_prints_deltas_of_two_reports_given_by_folder_or_name(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_EVALS_DIR", str(tmp_path))
+    _report(tmp_path / "reports" / "before", 0.9)
+    _report(tmp_path / "elsewhere" / "after", 0.8)
+    result = run("eval", "compare", "before", str(tmp_path / "elsewhere" / "after"))
+    assert result.returncode == 0, result.stderr
+    assert "article hit@5" in result.stdout and "(-0.100)  ▼" in result.stdout
+
+
+def test_eval_compare_needs_two_reports(run, tmp_path, capsys):
+    result = run("eval", "compare", str(tmp_path), str(tmp_path))
+    assert result.returncode == 2
+    assert f"no metrics.json in {tmp_path}" in result.stderr
+    with pytest.raises(SystemExit) as exit_status:
+        main(["eval", "compare", str(tmp_path)])
+    assert exit_status.value.code == 2
+    assert "usage: assistant eval compare [-h] REPORT_A REPORT_B" in capsys.readouterr().err
+
+
+def test_eval_and_eval_compare_have_their_own_help(capsys):
+    with pytest.raises(SystemExit):
+        main(["eval", "--help"])
+    evaluation = capsys.readouterr().out
+    assert "--preset NAME|a,b|all" in evaluation and "assistant eval compare REPORT_A REPORT_B" in evaluation
+    with pytest.raises(SystemExit):
+        main(["eval", "compare", "--help"])
+    assert "REPORT_A" in capsys.readouterr().out
+
+
+def test_eval_refuses_an_unknown_preset(run):
+    result = run("eval", "--preset", "default,no-such-preset")
+    assert result.returncode == 2
+    assert "unknown preset no-such-preset" in result.stderr

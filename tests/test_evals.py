@@ -2,14 +2,19 @@
 
 import json
 import math
+import re
+import subprocess
+import sys
 
+import numpy as np
 import pytest
 
 from assistant.config import PROJECT_ROOT
 from assistant.evals import metrics as m
 from assistant.evals.dataset import load_dataset
 from assistant.evals.report import compare
-from assistant.evals.suite import check_thresholds, evaluate
+from assistant.evals.runner import load_presets
+from assistant.evals.suite import check_thresholds, evaluate, resolve_presets
 
 GOLD = load_dataset(PROJECT_ROOT / "evals/datasets/gold.jsonl")
 SMOKE = load_dataset(PROJECT_ROOT / "evals/datasets/smoke.jsonl")
@@ -49,6 +54,26 @@ def test_key_fact_coverage_ignores_case_spacing_and_quote_marks():
     answer = "(f) “Forced pregnancy” means the unlawful confinement of a woman\nforcibly made pregnant [1]"
     assert m.key_fact_coverage(answer, ['"forced pregnancy" means', "woman forcibly made pregnant", "ethnic"]) == \
         pytest.approx(2 / 3)
+
+
+def test_normalise_raw_text_drops_footnotes_and_the_provision_label():
+    text = "2. The “crime”7 of  Rape[^3] means"
+    assert m.normalise(text) == '2. the "crime"7 of rape[^3] means'
+    assert m.normalise(text, raw=True) == 'the "crime" of rape means'
+
+
+def test_percentile_interpolates_like_numpy():
+    values = [5.0, 1.0, 9.0, 3.0, 7.5, 2.25]
+    for q in (0, 10, 50, 95, 100):
+        assert m.percentile(values, q) == pytest.approx(float(np.percentile(values, q)))
+    assert m.percentile([], 50) == 0.0
+
+
+def test_metrics_import_no_heavy_library():
+    """Metrics are imported by light tools (bench, reports): no numpy, torch or BM25 behind them."""
+    code = "import sys, assistant.evals.metrics; print(sorted({'numpy', 'torch', 'bm25s'} & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
 
 
 def test_gold_dataset_has_the_required_mix():
@@ -105,6 +130,7 @@ def test_runner_writes_metrics_results_report_and_plots(small_report):
     assert summary["default"]["overall"]["quote_validity"] == 1.0
     report = (folder / "report.md").read_text()
     assert "## Presets side by side" in report and "the 10 worst questions" in report
+    assert "- **bm25**: structure-aware units, BM25 only" in report  # the note in evals/presets.toml
 
 
 def test_compare_prints_deltas_between_two_reports(small_report, tmp_path):
@@ -125,3 +151,39 @@ def test_gate_fails_with_a_readable_table(tmp_path):
     assert not ok
     assert "article hit@5                     0.850       >= 0.9  FAILED" in table
     assert "answerable wrongly declined       0.000      <= 0.05  ok" in table
+
+
+@pytest.fixture(scope="module")
+def presets(settings):
+    return load_presets(settings.evals_dir / "presets.toml")
+
+
+def test_all_runs_every_preset_but_those_needing_a_model(settings, presets):
+    assert {name for name, p in presets.items() if p.needs_model} == {"openai-compatible", "llama-cpp"}
+    assert [name for name, p in presets.items() if p.baseline] == ["naive-llamaindex"]
+    assert resolve_presets(settings, "all") == ["default", "hybrid", "hybrid-rrf", "dense", "bm25", "naive-llamaindex"]
+    assert resolve_presets(settings, "default, openai-compatible") == ["default", "openai-compatible"]
+    with pytest.raises(ValueError, match="unknown preset nope"):
+        resolve_presets(settings, "default,nope")
+
+
+def test_an_empty_path_in_a_preset_turns_the_stage_off(assistant, presets):
+    for name in ("hybrid", "hybrid-rrf", "dense", "bm25"):
+        configured = assistant.configured(**presets[name].settings).settings
+        assert configured.synonyms is None and configured.scope is None
+    assert assistant.configured(**presets["default"].settings).settings.scope is not None
+
+
+def test_a_preset_with_an_unknown_setting_is_refused(tmp_path):
+    path = tmp_path / "presets.toml"
+    path.write_text('[typo]\nnote = "rrf"\n\n[typo.settings]\nfusoin = "rrf"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown setting.*fusoin"):
+        load_presets(path)
+
+
+def test_readme_preset_table_names_the_presets_of_the_file(presets):
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("**Presets**", 1)[1].split("\n\n")
+    table = next(block for block in section if block.startswith("| preset |"))
+    named = [name for row in table.splitlines()[2:] for name in re.findall(r"`([^`]+)`", row.split("|")[1])]
+    assert named == list(presets)

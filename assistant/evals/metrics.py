@@ -23,7 +23,7 @@ import math
 import re
 from collections.abc import Iterable
 
-from assistant.retrieval import article_of, is_within
+from assistant.locators import article_of, is_within
 
 Pinpoint = tuple[str, str]
 Ranking = list[set[Pinpoint]]
@@ -77,9 +77,19 @@ def ndcg_at_k(ranking: Ranking, gold: list[Pinpoint], level: str, k: int = 10) -
     return dcg / ideal
 
 
-def normalise(text: str) -> str:
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    return re.sub(r"\s+", " ", text).strip().lower()
+CURLY_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+FOOTNOTE_MARKER = re.compile(r"\[\^\d+\]")
+GLUED_FOOTNOTE = re.compile(r"(?<=[a-z,.;:”)])\d+\b")  # "pregnancy12" in raw PDF text: a footnote number
+LEADING_LABEL = re.compile(r"^\s*(\d+\.|\([0-9a-z]+\))\s*")  # a provision's own label: "3." or "(b)"
+
+
+def normalise(text: str, *, raw: bool = False) -> str:
+    """Text as compared for matching: lower case, single spaces, straight quotation marks. `raw=True`
+    also removes what text extracted from a PDF carries that a fact or a provision's opening does not:
+    footnote markers (`[^3]`), footnote numbers glued to words and a leading provision label."""
+    if raw:
+        text = LEADING_LABEL.sub("", GLUED_FOOTNOTE.sub("", FOOTNOTE_MARKER.sub("", text)))
+    return re.sub(r"\s+", " ", text.translate(CURLY_QUOTES)).strip().lower()
 
 
 def contains_fact(text: str, facts: list[str]) -> bool:
@@ -117,6 +127,8 @@ def _ranking(ranking: Ranking | list[Pinpoint]) -> Ranking:
 
 
 def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0–100) by linear interpolation between the closest ranks, as numpy's
+    default; 0.0 when there are no values."""
     if not values:
         return 0.0
     ordered = sorted(values)

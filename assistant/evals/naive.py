@@ -4,22 +4,14 @@ opening words it contains; a chunk that spans several provisions counts for all 
 
 from __future__ import annotations
 
-import re
-
 from assistant.config import Settings
 from assistant.corpus.manifest import load_manifest
 from assistant.corpus.sync import document_status
 from assistant.embedding import load_embedder
+from assistant.evals.metrics import normalise
 from assistant.models import Unit
 
 PROBE_CHARS = 60
-
-
-def _normalise(text: str) -> str:
-    text = re.sub(r"\[\^\d+\]", "", text)
-    text = re.sub(r"(?<=[a-z,.;:”)])\d+\b", "", text)  # footnote numbers glued to words in raw PDF text
-    text = re.sub(r"^\s*(\d+\.|\([0-9a-z]+\))\s*", "", text)  # a provision's own label
-    return re.sub(r"\s+", " ", text).strip().lower()
 
 
 def _raw_text(path) -> str:
@@ -46,20 +38,20 @@ class NaivePipeline:
         embedder = load_embedder(settings.embedding_package)
         LISettings.embed_model = HuggingFaceEmbedding(model_name=embedder.model_path, device="cpu")
         documents = []
-        for result in document_status(load_manifest(settings.manifest_path), settings.documents_path):
+        for result in document_status(load_manifest(settings.manifest), settings.documents_dir):
             if result.available:
-                text = _raw_text(settings.documents_path / result.source.file)
+                text = _raw_text(settings.documents_dir / result.source.file)
                 documents.append(LIDocument(text=text, metadata={"doc": result.source.id}))
         self.nodes = SentenceSplitter().get_nodes_from_documents(documents)
         self.index = VectorStoreIndex(self.nodes)
         self.probes: dict[str, list[tuple[str, str]]] = {}
         for unit in units:
-            probe = _normalise(unit.text)[:PROBE_CHARS]
+            probe = normalise(unit.text, raw=True)[:PROBE_CHARS]
             if len(probe) >= 20:
                 self.probes.setdefault(unit.doc, []).append((unit.unit, probe))
 
     def units_in(self, doc: str, text: str) -> set[tuple[str, str]]:
-        body = _normalise(text)
+        body = normalise(text, raw=True)
         return {(doc, locator) for locator, probe in self.probes.get(doc, []) if probe in body}
 
     def retrieve(self, question: str, k: int = 10) -> list[tuple[set[tuple[str, str]], str, float]]:

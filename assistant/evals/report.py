@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from assistant.evals.runner import PRESET_NOTES
-
 SUMMARY_KEYS = [
     ("article_hit@5", "article hit@5"), ("pinpoint_hit@5", "pinpoint hit@5"), ("article_mrr", "article MRR"),
     ("pinpoint_ndcg@10", "pinpoint nDCG@10"), ("pinpoint_recall@5", "pinpoint recall@5"),
@@ -49,7 +47,9 @@ def _worst(rows: list[dict], n: int = 10) -> list[dict]:
     return sorted(rows, key=badness, reverse=True)[:n]
 
 
-def write_report(folder: Path, dataset: str, results: dict[str, list[dict]], summary: dict, context: dict) -> Path:
+def write_report(folder: Path, dataset: str, results: dict[str, list[dict]], summary: dict, context: dict,
+                 notes: dict[str, str]) -> Path:
+    """Write the report files; `notes` says what each preset runs (from `evals/presets.toml`)."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "metrics.json").write_text(json.dumps({"dataset": dataset, **context, "presets": summary},
                                                     indent=2), encoding="utf-8")
@@ -58,21 +58,20 @@ def write_report(folder: Path, dataset: str, results: dict[str, list[dict]], sum
             for row in rows:
                 handle.write(json.dumps({"preset": preset, **row}, ensure_ascii=False) + "\n")
     _plots(folder, results, summary)
-    (folder / "report.md").write_text(_markdown(dataset, results, summary, context), encoding="utf-8")
+    (folder / "report.md").write_text(_markdown(dataset, results, summary, context, notes), encoding="utf-8")
     return folder
 
 
-def _markdown(dataset: str, results: dict[str, list[dict]], summary: dict, context: dict) -> str:
+def _markdown(dataset: str, results: dict[str, list[dict]], summary: dict, context: dict, notes: dict[str, str]) -> str:
     presets = list(results)
     main = "default" if "default" in presets else presets[0]
     parts = [f"# Evaluation report: {dataset}", "",
              f"{context['questions']} questions ({context['answerable']} answerable), run {context['run_at']}, "
              f"commit {context.get('commit') or 'unknown'}, index {context['index']}, "
              f"prompts {context.get('prompt_version', 'unknown')}.", ""]
-    parts += ["## Presets side by side", "",
-              _table(["metric", *presets],
-                     [[label, *(_fmt(summary[p]["overall"].get(key)) for p in presets)] for key, label in SUMMARY_KEYS]),
-              "", *[f"- **{p}**: {PRESET_NOTES.get(p, '')}" for p in presets], ""]
+    side_by_side = [[label, *(_fmt(summary[p]["overall"].get(key)) for p in presets)] for key, label in SUMMARY_KEYS]
+    parts += ["## Presets side by side", "", _table(["metric", *presets], side_by_side),
+              "", *[f"- **{p}**: {notes[p]}" for p in presets], ""]
     generative = [p for p in presets if "generated_answers" in summary[p]["overall"]]
     if generative:
         parts += ["## Citation verifier (generated answers)", "",
@@ -87,7 +86,8 @@ def _markdown(dataset: str, results: dict[str, list[dict]], summary: dict, conte
     parts += [f"## {main}: the 10 worst questions", ""]
     for row in _worst(results[main]):
         status = "declined" if row["declined"] else "answered"
-        parts += [f"### {row['id']} ({row['topic']}, {row['kind']}, {'answerable' if row['answerable'] else 'not answerable'}, {status})",
+        answerable = "answerable" if row["answerable"] else "not answerable"
+        parts += [f"### {row['id']} ({row['topic']}, {row['kind']}, {answerable}, {status})",
                   "", f"> {row['question']}", ""]
         if row["history"]:
             parts += [f"Earlier question: {row['history'][-1]}", ""]

@@ -3,48 +3,48 @@
 from __future__ import annotations
 
 import time
+import tomllib
 from pathlib import Path
+from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tqdm import tqdm
 
+from assistant.config import Settings
 from assistant.core import Assistant
 from assistant.evals import metrics as m
 from assistant.evals.dataset import EvalRecord
 
-OFF = Path("/dev/null/none")  # a path that never exists: switches a data-driven stage off
-NO_EXTRAS = {
-    "per_parent": 99,
-    "link_elements": 0,
-    "keep_best_per_retriever": 0,
-    "synonyms": OFF,
-    "instrument_hints": False,
-    "scope": OFF,
-}
-PRESETS: dict[str, dict | None] = {
-    "default": {},
-    "hybrid": {"fusion": "convex", **NO_EXTRAS},
-    "hybrid-rrf": {"fusion": "rrf", **NO_EXTRAS},
-    "dense": {"fusion": "convex", "lexical_weight": 0.0, **NO_EXTRAS},
-    "bm25": {"fusion": "convex", "dense_weight": 0.0, **NO_EXTRAS},
-    "naive-llamaindex": None,
-    # generative answers on the default retrieval; the model is set by ASSISTANT_LLM_* (README, "LLM backends")
-    "openai-compatible": {"llm_backend": "openai-compatible"},
-    "llama-cpp": {"llm_backend": "llama-cpp"},
-}
-LLM_PRESETS = ("openai-compatible", "llama-cpp")
-RETRIEVAL_PRESETS = [p for p in PRESETS if p not in LLM_PRESETS]  # what `--preset all` runs
-PRESET_NOTES = {
-    "default": "structure-aware units, hybrid search and every ranking stage (named provisions, synonyms, "
-    "instrument scoping, sibling diversity, Elements→Statute link, out-of-corpus declines)",
-    "hybrid": "structure-aware units, cosine + scaled BM25, no further ranking stages",
-    "hybrid-rrf": "structure-aware units, reciprocal rank fusion, no further ranking stages",
-    "dense": "structure-aware units, cosine similarity only",
-    "bm25": "structure-aware units, BM25 only",
-    "naive-llamaindex": "raw text, SentenceSplitter defaults, same embedder, top k by cosine; no answer text",
-    "openai-compatible": "default retrieval; answers written by the OpenAI-compatible model and verified sentence by sentence",
-    "llama-cpp": "default retrieval; answers written by the local GGUF model and verified sentence by sentence",
-}
-DEPTH = 10
+DEPTH = 10  # provisions retrieved and scored per question
+
+
+class Preset(BaseModel):
+    """One preset of `evals/presets.toml`: what it runs, and the settings it changes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    note: str  # shown under the report's side-by-side table
+    settings: dict[str, Any] = Field(default_factory=dict)  # overrides of assistant.config.Settings
+    baseline: bool = False  # run the naive llama-index pipeline instead of the assistant
+    needs_model: bool = False  # answers are written by the model in ASSISTANT_LLM_*: not part of `all`
+
+    @field_validator("settings")
+    @classmethod
+    def _known_settings(cls, settings: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(settings) - set(Settings.model_fields))
+        if unknown:
+            raise ValueError(f"unknown setting(s) {', '.join(unknown)}")
+        return settings
+
+
+def load_presets(path: Path) -> dict[str, Preset]:
+    """The presets of a presets file, by name, in the file's order."""
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+        return {name: Preset(name=name, **fields) for name, fields in table.items()}
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot read the presets in {path}: {exc}") from exc
 
 
 def _score_retrieval(row: dict, ranking: m.Ranking, record: EvalRecord) -> None:
@@ -93,8 +93,8 @@ def run_naive(naive, threshold: float, record: EvalRecord) -> dict:
     retrieve_ms = (time.perf_counter() - started) * 1000
     declined = not hits or max(score for _, _, score in hits) < threshold
     row = _base_row(record)
-    row.update(declined=declined, reason="", answer="", citations=[], quotes_valid=[],
-               retrieved=[" | ".join(sorted(f"{d}: {u}" for d, u in units)) or "(no unit found)" for units, _, _ in hits],
+    retrieved = [" | ".join(sorted(f"{d}: {u}" for d, u in units)) or "(no unit found)" for units, _, _ in hits]
+    row.update(declined=declined, reason="", answer="", citations=[], quotes_valid=[], retrieved=retrieved,
                retrieve_ms=retrieve_ms, ask_ms=retrieve_ms)
     if record.answerable:
         _score_retrieval(row, [units for units, _, _ in hits], record)
@@ -107,17 +107,16 @@ def _base_row(record: EvalRecord) -> dict:
             "gold": [f"{d}: {u}" for d, u in record.gold], "key_facts": record.key_facts}
 
 
-def run_preset(name: str, bot: Assistant, records: list[EvalRecord], progress: bool = True) -> list[dict]:
-    overrides = PRESETS[name]
-    if overrides is None:
+def run_preset(preset: Preset, bot: Assistant, records: list[EvalRecord], progress: bool = True) -> list[dict]:
+    if preset.baseline:
         from assistant.evals.naive import NaivePipeline
 
         naive = NaivePipeline(bot.settings, bot.store.units)
         run = lambda record: run_naive(naive, bot.settings.decline_threshold, record)  # noqa: E731
     else:
-        configured = bot.configured(**overrides)
+        configured = bot.configured(**preset.settings)
         run = lambda record: run_assistant(configured, record)  # noqa: E731
-    return [run(record) for record in tqdm(records, desc=name, disable=not progress, unit="q")]
+    return [run(record) for record in tqdm(records, desc=preset.name, disable=not progress, unit="q")]
 
 
 def _mean(rows: list[dict], key: str) -> float | None:

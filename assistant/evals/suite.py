@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import tomllib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from assistant.config import Settings
 from assistant.core import Assistant
 from assistant.evals.dataset import load_dataset
 from assistant.evals.report import SUMMARY_KEYS, write_report
-from assistant.evals.runner import PRESETS, RETRIEVAL_KEYS, RETRIEVAL_PRESETS, aggregate, breakdown, run_preset
+from assistant.evals.runner import RETRIEVAL_KEYS, Preset, aggregate, breakdown, load_presets, run_preset
 from assistant.prompts import prompt_version
 
 
@@ -19,7 +19,7 @@ def dataset_path(settings: Settings, name: str) -> Path:
     candidate = Path(name)
     if candidate.suffix == ".jsonl" and candidate.exists():
         return candidate
-    return settings.home / "evals" / "datasets" / f"{name}.jsonl"
+    return settings.evals_dir / "datasets" / f"{name}.jsonl"
 
 
 def _commit(home: Path) -> str | None:
@@ -31,21 +31,35 @@ def _commit(home: Path) -> str | None:
         return None
 
 
-def resolve_presets(spec: str) -> list[str]:
-    """Preset names; `all` is every retrieval preset (the LLM presets need a model, so they are named)."""
-    names = list(RETRIEVAL_PRESETS) if spec == "all" else [p.strip() for p in spec.split(",") if p.strip()]
-    unknown = [n for n in names if n not in PRESETS]
+def available_presets(settings: Settings) -> dict[str, Preset]:
+    """The presets of `evals/presets.toml`, by name."""
+    return load_presets(settings.evals_dir / "presets.toml")
+
+
+def runs_in_all(available: dict[str, Preset]) -> list[str]:
+    """What `--preset all` runs: every preset but those that need a language model (they are named)."""
+    return [name for name, preset in available.items() if not preset.needs_model]
+
+
+def resolve_presets(settings: Settings, spec: str) -> list[str]:
+    """Preset names from `name`, `a,b` or `all`; ValueError for a name not in `evals/presets.toml`."""
+    available = available_presets(settings)
+    names = runs_in_all(available) if spec == "all" else [p.strip() for p in spec.split(",") if p.strip()]
+    unknown = [n for n in names if n not in available]
     if unknown:
-        raise ValueError(f"unknown preset {', '.join(unknown)}; choose from {', '.join(PRESETS)} or all")
+        raise ValueError(f"unknown preset {', '.join(unknown)}; choose from {', '.join(available)} or all")
     return names
 
 
-def evaluate(settings: Settings, dataset: str, presets: list[str], *, limit: int | None = None,
+def evaluate(settings: Settings, dataset: str, names: list[str], *, limit: int | None = None,
              out: Path | None = None, progress: bool = True) -> tuple[Path, dict]:
+    """Run the named presets over a dataset and write the report; the report folder and the summary back."""
+    available = available_presets(settings)
+    chosen = [available[name] for name in names]
     path = dataset_path(settings, dataset)
     records = load_dataset(path)[:limit] if limit else load_dataset(path)
-    bot = Assistant.open(settings.model_copy(update={"search_uploads": False}))  # the corpus only, comparable runs
-    results = {name: run_preset(name, bot, records, progress) for name in presets}
+    bot = Assistant.open(settings.with_overrides(search_uploads=False))  # the corpus only, comparable runs
+    results = {preset.name: run_preset(preset, bot, records, progress) for preset in chosen}
     summary = {
         name: {
             "overall": aggregate(rows),
@@ -54,10 +68,8 @@ def evaluate(settings: Settings, dataset: str, presets: list[str], *, limit: int
         }
         for name, rows in results.items()
     }
-    now = datetime.now(timezone.utc)
-    all_retrieval = sorted(presets) == sorted(RETRIEVAL_PRESETS)
-    label = presets[0] if len(presets) == 1 else ("all" if all_retrieval else "+".join(presets))
-    folder = out or settings.home / "evals" / "reports" / f"{now:%Y-%m-%d}-{dataset}-{label}"
+    now = datetime.now(UTC)
+    folder = out or settings.evals_dir / "reports" / f"{now:%Y-%m-%d}-{dataset}-{_label(names, available)}"
     context = {
         "run_at": now.isoformat(timespec="seconds"),
         "commit": _commit(settings.home),
@@ -67,8 +79,15 @@ def evaluate(settings: Settings, dataset: str, presets: list[str], *, limit: int
         "answerable": sum(r.answerable for r in records),
         "settings": settings.model_dump(mode="json", exclude={"home", "llm_api_key"}),
     }
-    write_report(folder, dataset, results, summary, context)
+    write_report(folder, dataset, results, summary, context, {p.name: p.note for p in chosen})
     return folder, summary
+
+
+def _label(names: list[str], available: dict[str, Preset]) -> str:
+    """How a report folder names its presets: the one preset, `all`, or `a+b`."""
+    if len(names) == 1:
+        return names[0]
+    return "all" if sorted(names) == sorted(runs_in_all(available)) else "+".join(names)
 
 
 def check_thresholds(overall: dict, thresholds_file: Path, dataset: str) -> tuple[bool, str]:
