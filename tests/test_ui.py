@@ -80,7 +80,8 @@ def ask(page, question: str) -> None:
     page.fill("#question textarea", question)
     page.press("#question textarea", "Enter")
     page.wait_for_function(
-        "() => { const c = document.querySelector('#sources-panel'); return c && c.querySelector('.src-card, .sources-empty b, .sources-empty small'); }",
+        "() => { const c = document.querySelector('#sources-panel');"
+        " return c && c.querySelector('.src-card, .sources-empty b, .sources-empty small'); }",
         timeout=30000,
     )
 
@@ -346,6 +347,14 @@ def api_client(server):
     from gradio_client import Client
 
     return Client(server, verbose=False)
+
+
+def test_api_lists_the_documented_endpoints_and_the_ask_parameters(api_client):
+    endpoints = api_client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    assert set(endpoints) == {"/ask", "/ask_chat", "/export", "/checklist"}
+    parameters = [(p["parameter_name"], p["parameter_has_default"]) for p in endpoints["/ask"]["parameters"]]
+    assert parameters == [("question", False), ("doc", True)]
+    assert endpoints["/ask"]["returns"][0]["type"]["type"] == "object"
 
 
 ANY_TEXT = st.one_of(
