@@ -18,6 +18,7 @@ from assistant.evals.suite import check_thresholds, evaluate, resolve_presets
 
 GOLD = load_dataset(PROJECT_ROOT / "evals/datasets/gold.jsonl")
 SMOKE = load_dataset(PROJECT_ROOT / "evals/datasets/smoke.jsonl")
+DATASETS = {"gold": GOLD, "fresh": load_dataset(PROJECT_ROOT / "evals/datasets/fresh.jsonl")}
 RS = "rome-statute"
 
 
@@ -93,20 +94,22 @@ def test_smoke_set_is_a_subset_of_gold_with_off_topic_questions():
     assert "bake" in off_topic and "red light" in off_topic and "tax" in off_topic
 
 
-def test_every_gold_pinpoint_exists_in_the_index(assistant):
+@pytest.mark.parametrize("dataset", ["gold", "fresh"])
+def test_every_gold_pinpoint_exists_in_the_index(assistant, dataset):
     units = {(u.doc, u.unit) for u in assistant.store.units}
-    missing = [(r.id, g) for r in GOLD for g in r.gold
+    missing = [(r.id, g) for r in DATASETS[dataset] for g in r.gold
                if not any(m.matches(u, tuple(g), "pinpoint") for u in units)]
     assert missing == []
 
 
-def test_every_key_fact_is_in_a_gold_provision(assistant):
+@pytest.mark.parametrize("dataset", ["gold", "fresh"])
+def test_every_key_fact_is_in_a_gold_provision(assistant, dataset):
     """Key facts are verbatim phrases of the gold provisions (or their articles)."""
     texts = {}
     for unit in assistant.store.units:
         texts.setdefault(unit.doc, []).append((unit.unit, m.normalise(unit.full_text)))
     unsupported = []
-    for record in GOLD:
+    for record in DATASETS[dataset]:
         for fact in record.key_facts:
             found = any(m.normalise(fact) in text for doc, locator in record.gold
                         for unit, text in texts[doc] if m.matches((doc, unit), (doc, locator), "article"))
