@@ -223,8 +223,17 @@ def cmd_index_status(args: argparse.Namespace) -> int:
     print(f"built: {built['built_at']}, {built['units']} units, {built['chunks']} chunks, "
           f"model {built['embedding_model']}")
     print(f"documents: {', '.join(built['indexed'])}")
+    _print_reference_counts(built.get("references", {}))
     print("status: " + ("up to date" if state.up_to_date else "out of date: " + "; ".join(state.stale)))
     return 0 if state.up_to_date else 3
+
+
+def _print_reference_counts(counts: dict[str, dict[str, int]]) -> None:
+    """Cross-references resolved per document (the rest point outside the corpus or were not understood)."""
+    if counts:
+        print("cross-references resolved:")
+    for doc, entry in counts.items():
+        print(f"  {doc:<35} {entry['resolved']:>4} of {entry['found']:>4} ({entry['resolved'] / entry['found']:.1%})")
 
 
 # ---------------------------------------------------------------------------------------------

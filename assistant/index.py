@@ -28,6 +28,7 @@ import numpy as np
 from assistant.chunking import chunk_units
 from assistant.config import Settings
 from assistant.corpus.manifest import load_manifest
+from assistant.corpus.references import CrossReference, find_references
 from assistant.corpus.structure import parse_document
 from assistant.corpus.sync import document_status, sha256_of
 from assistant.embedding import load_embedder
@@ -39,6 +40,7 @@ from assistant.errors import (
     UnreadableDocumentError,
 )
 from assistant.lexical import LexicalIndex
+from assistant.locators import is_within
 from assistant.models import Chunk, Source, Unit
 from assistant.tokens import truncate_tokens
 
@@ -245,6 +247,8 @@ def build_index(settings: Settings, *, progress: bool = True) -> BuildReport:
         LexicalIndex.build(texts).save(building / "bm25")
         _write_jsonl(building / "units.jsonl", [u.model_dump() for u in units])
         _write_jsonl(building / "chunks.jsonl", [c.model_dump() for c in chunks])
+        references = find_references(units, parsed)
+        _write_jsonl(building / "references.jsonl", [r.model_dump() for r in references])
         np.savez(building / "embeddings.npz", keys=np.array(_cache_keys(embedder.identity, texts)), vectors=vectors)
         manifest = dict(fingerprint)
         manifest.update(
@@ -253,6 +257,7 @@ def build_index(settings: Settings, *, progress: bool = True) -> BuildReport:
             skipped=skipped,
             units=len(units),
             chunks=len(chunks),
+            references=reference_counts(references),
             embedding_model=embedder.identity,
             collection=collection,
         )
@@ -411,10 +416,40 @@ class SearchableStore:
 
 @dataclass
 class IndexStore(SearchableStore):
-    """The built corpus index: a searchable store with its folder and build manifest."""
+    """The built corpus index: a searchable store with its folder, build manifest and the
+    cross-references between its units."""
 
     path: Path = Path()
     manifest: dict = field(default_factory=dict)
+    references: list[CrossReference] = field(default_factory=list)
+
+    def refers_to(self, doc: str, locator: str) -> list[CrossReference]:
+        """The resolved references written in one unit, in text order."""
+        return [r for r in self._outgoing.get((doc, locator), []) if r.target]
+
+    def referred_by(self, doc: str, locator: str) -> list[CrossReference]:
+        """The references elsewhere that point to this unit or to a part of it."""
+        return [r for key, found in self._incoming.items() if key[0] == doc and is_within(key[1], locator)
+                for r in found]
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._outgoing: dict[tuple[str, str], list[CrossReference]] = {}
+        self._incoming: dict[tuple[str, str], list[CrossReference]] = {}
+        for reference in self.references:
+            self._outgoing.setdefault((reference.doc, reference.unit), []).append(reference)
+            if reference.target:
+                self._incoming.setdefault((reference.target_doc, reference.target), []).append(reference)
+
+
+def reference_counts(references: list[CrossReference]) -> dict[str, dict[str, int]]:
+    """Per document: reference phrases found and resolved (the build manifest records them)."""
+    counts: dict[str, dict[str, int]] = {}
+    for reference in references:
+        entry = counts.setdefault(reference.doc, {"found": 0, "resolved": 0})
+        entry["found"] += 1
+        entry["resolved"] += reference.target is not None
+    return counts
 
 
 def _read_only(folder: Path) -> bool:
@@ -461,6 +496,7 @@ def open_index(settings: Settings, *, allow_stale: bool = False) -> IndexStore:
     try:
         units = [Unit(**row) for row in _read_jsonl(store / "units.jsonl")]
         chunks = [Chunk(**row) for row in _read_jsonl(store / "chunks.jsonl")]
+        references = [CrossReference(**row) for row in _read_jsonl(store / "references.jsonl")]
         lexical = LexicalIndex.load(store / "bm25")
         with np.load(store / "embeddings.npz") as saved:
             vectors = saved["vectors"]
@@ -471,4 +507,4 @@ def open_index(settings: Settings, *, allow_stale: bool = False) -> IndexStore:
         raise IndexCorruptError(f"index in {store} is damaged or its vector store is unreachable ({exc}): "
                                 f"{build_hint}") from exc
     return IndexStore(path=store, manifest=manifest, units=units, chunks=chunks, collection=collection,
-                      lexical=lexical, vectors=vectors)
+                      lexical=lexical, vectors=vectors, references=references)

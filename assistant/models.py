@@ -47,6 +47,10 @@ class Source(BaseModel):
     named_provisions: dict[str, str] = Field(
         default_factory=dict,
         description="Expressions naming one of its provisions → the locator: {'common article 3' = 'art. 3'}.")
+    cites_articles_of: str | None = Field(
+        default=None,
+        description="Id of the instrument whose articles \"article N\" means inside this one (the Rules cite the "
+        "Statute's articles); by default its own, or those of the instrument it elaborates.")
     elaborates: str | None = Field(
         default=None,
         description="Id of the instrument whose provisions this one elaborates under the same locators "
