@@ -40,6 +40,8 @@ def _print_answer(answer, as_json: bool, streamed: str = "") -> None:
         print(f"\n\n---\n{answer.answer}")
     if answer.notice:
         print(f"\nNote: {answer.notice}")
+    if answer.query and answer.query != answer.question:
+        print(f"\nSearched as: {answer.query}")
     if answer.declined:
         print(f"\n(declined: {answer.reason})")
         return

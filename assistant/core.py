@@ -14,6 +14,7 @@ from assistant.config import Settings
 from assistant.corpus.manifest import load_manifest
 from assistant.embedding import load_embedder
 from assistant.errors import InvalidQuestionError
+from assistant.followups import is_follow_up
 from assistant.index import IndexStore, open_index
 from assistant.models import Answer, Draft, Passage, Unit
 from assistant.prompts import prompt_version
@@ -91,18 +92,21 @@ class Assistant:
 
     def retrieve(
         self, question: str, *, doc: str | list[str] | None = None, k: int | None = None,
-        history: list[str] | None = None,
+        history: list[str | Answer] | None = None,
     ) -> list[Passage]:
         text = clean_question(question, self.settings.max_question_chars)
         docs, uploads = self._docs(doc)
         query, _ = self._standalone(text, history)
         return self._search(query, docs, uploads, k)[0]
 
-    def _standalone(self, text: str, history: list[str] | None) -> tuple[str, str]:
-        """What to search for: the question, or a follow-up read with the conversation before it."""
-        if not history:
+    def _standalone(self, text: str, history: list[str | Answer] | None) -> tuple[str, str]:
+        """What to search for: a new question alone ("Can a commander be liable …?" after a question on
+        gender apartheid); a follow-up ("And in a non-international armed conflict?") with the question
+        before it (or as an LLM backend rewrites it)."""
+        if not history or not is_follow_up(text):
             return text, ""
-        previous = [clean_question(h, self.settings.max_question_chars) for h in history]
+        previous = [clean_question(h.question if isinstance(h, Answer) else h, self.settings.max_question_chars)
+                    for h in history]
         standalone, notice = self.generator.condense(text, previous) if self.generator else (None, "")
         return standalone or f"{text} {previous[-1]}", notice
 
@@ -139,7 +143,7 @@ class Assistant:
 
     def ask(
         self, question: str, *, doc: str | list[str] | None = None, k: int | None = None,
-        history: list[str] | None = None,
+        history: list[str | Answer] | None = None,
     ) -> Answer:
         """Answer from the corpus with pinpoint citations, or decline and say why."""
         answer = None
@@ -149,7 +153,7 @@ class Assistant:
 
     def ask_stream(
         self, question: str, *, doc: str | list[str] | None = None, k: int | None = None,
-        history: list[str] | None = None,
+        history: list[str | Answer] | None = None,
     ) -> Iterator[Draft | Answer]:
         """Drafts of the answer as it is written (each replaces the one before), then the Answer."""
         text = clean_question(question, self.settings.max_question_chars)

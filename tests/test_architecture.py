@@ -16,7 +16,7 @@ LAYERS = [  # lowest first; a name stands for the module or the package of that 
     ["corpus"],
     ["chunking", "embedding", "lexical"],
     ["index"],
-    ["uploads", "scope"],
+    ["uploads", "scope", "followups"],
     ["retrieval"],
     ["answer"],
     ["core"],

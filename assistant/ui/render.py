@@ -12,11 +12,18 @@ MARKER = re.compile(r"\[(\d+)\]")
 
 
 def chat_markdown(answer: Answer, turn: int) -> str:
-    """The answer with each `[n]` marker as a link to its source card, and any notice above it."""
+    """The answer with each `[n]` marker as a link to its source card, any notice above it, and what
+    was searched when it differs from the question (a follow-up read with the conversation)."""
     notice = f"⚠️ *{_escape_markdown(answer.notice)}*\n\n" if answer.notice else ""
+    searched = f"\n\n*{_escape_markdown(searched_as(answer))}*" if searched_as(answer) else ""
     if answer.declined:
-        return f"{notice}{_escape_markdown(answer.answer)}\n\n*({_escape_markdown(answer.reason)})*"
-    return notice + linked_markdown(answer.answer, turn)
+        return f"{notice}{_escape_markdown(answer.answer)}\n\n*({_escape_markdown(answer.reason)})*{searched}"
+    return notice + linked_markdown(answer.answer, turn) + searched
+
+
+def searched_as(answer: Answer) -> str:
+    """"Searched as: …" when a follow-up was searched with words of the conversation, else ""."""
+    return f"Searched as: {answer.query}" if answer.query and answer.query != answer.question else ""
 
 
 def linked_markdown(text: str, turn: int) -> str:
@@ -84,6 +91,8 @@ def transcript_markdown(turns: list[dict], title: str = "Gender Justice Assistan
         if answer.notice:
             parts += [f"> Note: {answer.notice}", ""]
         parts += [answer.answer, ""]
+        if searched_as(answer):
+            parts += [f"_{searched_as(answer)}_", ""]
         if answer.declined:
             parts += [f"_Declined: {answer.reason}_", ""]
             continue

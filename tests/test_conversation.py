@@ -1,0 +1,49 @@
+"""Questions in a conversation: a follow-up is read with the conversation, a new question is not."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.followups import is_follow_up
+from assistant.ui.render import chat_markdown
+
+
+@pytest.mark.parametrize("question", [
+    "And in a non-international armed conflict?",
+    "What about boys?",
+    "Does that apply to boys?",
+    "Is it also a war crime, or only a crime against humanity?",
+    "Is the threshold the same under Additional Protocol II?",
+    "Can the national authorities change the amounts when they enforce it?",
+])
+def test_an_elliptical_question_is_a_follow_up(question):
+    assert is_follow_up(question)
+
+
+@pytest.mark.parametrize("question", [
+    "Can a commander be liable for rapes by his troops?",
+    "Is it a war crime to attack a hospital?",
+    "How does the Rome Statute define forced pregnancy?",
+    "Can a woman be punished more severely than a man for the same offence?",
+    "Can a commander be convicted for rapes his troops committed even though he never ordered them?",
+])
+def test_a_question_with_a_subject_of_its_own_is_a_new_question(question):
+    assert not is_follow_up(question)
+
+
+def test_a_new_question_after_an_unrelated_one_is_answered_as_if_asked_fresh(assistant):
+    question = "Can a commander be liable for rapes by his troops?"
+    fresh = assistant.ask(question)
+    after = assistant.ask(question, history=[assistant.ask("Is gender apartheid a crime at the ICC?")])
+    assert after.query == question
+    assert [(c.doc, c.unit) for c in after.citations] == [(c.doc, c.unit) for c in fresh.citations]
+    assert ("rome-statute", "art. 28(1)") in [(c.doc, c.unit) for c in after.citations]
+
+
+def test_a_follow_up_says_what_was_searched(assistant):
+    previous = assistant.ask("In an international armed conflict, is rape a war crime under the Rome Statute?")
+    answer = assistant.ask("And in a non-international armed conflict?", history=[previous])
+    assert answer.query == ("And in a non-international armed conflict? In an international armed conflict, "
+                            "is rape a war crime under the Rome Statute?")
+    assert answer.citations and all(c.unit.startswith("art. 8") for c in answer.citations)  # war crimes, as asked
+    assert f"Searched as: {answer.query}" in chat_markdown(answer, 1)
