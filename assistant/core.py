@@ -78,6 +78,16 @@ class Assistant:
             return self.uploads.unit(doc, locator)
         return self.store.unit(doc, locator)
 
+    def linked_provisions(self, doc: str, locator: str) -> dict[str, list[tuple[str, str]]]:
+        """The provisions a cited unit refers to, and those that refer to it, as (label, text):
+        {"Refers to": [("Rome Statute, art. 7(2)(f)", "(f) “Forced pregnancy” means …")], "Referred to by": …}."""
+        def provision(target_doc: str, target: str) -> tuple[str, str]:
+            return f"{self._short_title(target_doc)}, {target}", self.store.provision_text(target_doc, target)
+
+        refers_to = dict.fromkeys(provision(r.target_doc, r.target) for r in self.store.refers_to(doc, locator))
+        referred_by = dict.fromkeys(provision(r.doc, r.unit) for r in self.store.referred_by(doc, locator))
+        return {"Refers to": list(refers_to), "Referred to by": list(referred_by)}
+
     @property
     def indexed_documents(self) -> list[str]:
         return list(self.store.manifest.get("indexed", []))

@@ -427,6 +427,13 @@ class IndexStore(SearchableStore):
         """The resolved references written in one unit, in text order."""
         return [r for r in self._outgoing.get((doc, locator), []) if r.target]
 
+    def provision_text(self, doc: str, locator: str) -> str:
+        """The text of a provision: its unit, or the units within it (`art. 30` → 30(1), 30(2), 30(3))."""
+        unit = self.unit(doc, locator)
+        if unit is not None:
+            return unit.full_text
+        return "\n".join(u.full_text for u in self.units if u.doc == doc and is_within(u.unit, locator))
+
     def referred_by(self, doc: str, locator: str) -> list[CrossReference]:
         """The references elsewhere that point to this unit or to a part of it."""
         return [r for key, found in self._incoming.items() if key[0] == doc and is_within(key[1], locator)

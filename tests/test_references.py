@@ -64,3 +64,11 @@ def test_a_reference_to_another_instrument_is_not_read_as_one_to_this_one():
         "Hospital ships entitled to the protection of the Geneva Convention shall not be attacked, as provided "
         "in Article 38 of the Geneva Convention for the Amelioration of the Condition of Wounded at Sea."))
     assert find_references([unit], [source]) == []
+
+
+def test_a_cited_provision_lists_the_provisions_it_refers_to_and_that_refer_to_it(assistant):
+    links = assistant.linked_provisions(RS, "art. 8(2)(b)(xxii)")
+    label, text = next(p for p in links["Refers to"] if p[0] == "Rome Statute, art. 7(2)(f)")
+    assert "“Forced pregnancy” means the unlawful confinement" in text
+    defined = assistant.linked_provisions(RS, "art. 7(2)(f)")["Referred to by"]
+    assert {"Rome Statute, art. 8(2)(b)(xxii)", "Rome Statute, art. 8(2)(e)(vi)"} <= {label for label, _ in defined}

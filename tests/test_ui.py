@@ -111,6 +111,14 @@ def test_clicking_a_marker_opens_the_source_with_the_quote_highlighted(page):
     assert "Consent cannot be inferred by reason of the silence of" in highlighted
 
 
+def test_a_source_card_opens_the_definition_its_provision_refers_to(page):
+    ask(page, "Is forced pregnancy a war crime in an international armed conflict?")
+    card = page.locator(".src-card", has_text="Rome Statute, art. 8(2)(b)(xxii)").first
+    definition = card.locator(".src-link", has_text="Rome Statute, art. 7(2)(f)").first
+    definition.locator("summary").click()
+    assert "“Forced pregnancy” means the unlawful confinement" in definition.inner_text()
+
+
 def test_filter_limits_the_answer_to_the_chosen_instrument(page):
     page.click("#filters")
     boxes = page.locator("#doc-filter label")

@@ -30,6 +30,11 @@ CSS = """
 .src-heading { font-size: 0.85em; color: var(--body-text-color-subdued); margin: 4px 0; }
 .src-context { font-size: 0.85em; font-style: italic; margin: 4px 0; }
 .src-text { line-height: 1.5; }
+.src-links { font-size: 0.9em; margin-top: 6px; }
+.src-links-name { font-weight: 600; }
+.src-link { display: inline-block; margin: 2px 6px 2px 0; vertical-align: top; }
+.src-link[open] { display: block; border-left: 3px solid var(--border-color-primary); padding-left: 8px; }
+.src-link summary { cursor: pointer; text-decoration: underline; }
 .src-text mark { background: #ffe58a; color: #111; padding: 0 2px; border-radius: 2px; }
 .sources-empty { color: var(--body-text-color-subdued); padding: 12px; }
 .disclaimer { font-size: 0.85em; color: var(--body-text-color-subdued); }

@@ -62,14 +62,28 @@ def highlight(text: str, quote: str) -> str:
     return (f"{parts[0]}<mark>{parts[1]}</mark>{parts[2]}").replace("\n", "<br>")
 
 
-def sources_html(answer: Answer | None, units: list[Unit], turn: int) -> str:
+def links_html(links: dict[str, list[tuple[str, str]]]) -> str:
+    """"Refers to" and "Referred to by" lines of a source card; each provision opens in place."""
+    lines = []
+    for name, provisions in links.items():
+        if provisions:
+            opened = "".join(f"<details class='src-link'><summary>{html.escape(label)}</summary>"
+                             f"<div class='src-text'>{html.escape(text).replace(chr(10), '<br>')}</div></details>"
+                             for label, text in provisions)
+            lines.append(f"<div class='src-links'><span class='src-links-name'>{name}:</span> {opened}</div>")
+    return "".join(lines)
+
+
+def sources_html(answer: Answer | None, units: list[Unit], turn: int,
+                 links: list[dict[str, list[tuple[str, str]]]] | None = None) -> str:
     if answer is None:
         return "<div class='sources-empty'>Sources of the latest answer appear here.</div>"
     if answer.declined:
         return ("<div class='sources-empty'>No sources: the question was declined.<br>"
                 f"<small>{html.escape(answer.reason)}</small></div>")
     cards = []
-    for citation, unit in zip(answer.citations, units):
+    links = links or [{} for _ in units]
+    for citation, unit, linked in zip(answer.citations, units, links):
         page = f" · PDF p. {citation.page}" if citation.page else ""
         context = (f"<div class='src-context'>{html.escape(unit.context)}</div>" if unit.context else "")
         cards.append(
@@ -77,7 +91,8 @@ def sources_html(answer: Answer | None, units: list[Unit], turn: int) -> str:
             f"<summary><span class='src-marker'>[{citation.marker}]</span> "
             f"<b>{html.escape(citation.short_title)}, {html.escape(citation.unit)}</b>{page}</summary>"
             f"<div class='src-heading'>{html.escape(unit.heading)} — {html.escape(citation.title)}</div>"
-            f"{context}<div class='src-text'>{highlight(unit.full_text, citation.quote)}</div></details>"
+            f"{context}<div class='src-text'>{highlight(unit.full_text, citation.quote)}</div>"
+            f"{links_html(linked)}</details>"
         )
     return "\n".join(cards)
 

@@ -129,7 +129,8 @@ def _responder(bot: Assistant, instrument_count: int):
         chat[-1] = {"role": "assistant", "content": chat_markdown(answer, turn)}
         turns.append({"answer": answer.model_dump()})
         units = [bot.unit(c.doc, c.unit) for c in answer.citations]
-        yield "", chat, turns, sources_html(answer, units, turn)
+        links = [bot.linked_provisions(c.doc, c.unit) for c in answer.citations]
+        yield "", chat, turns, sources_html(answer, units, turn, links)
 
     return respond
 
