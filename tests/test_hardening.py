@@ -52,9 +52,10 @@ def test_eval_smoke_runs_without_any_network(assistant, tmp_path):
 
 @needs_netns
 def test_web_app_serves_without_any_network(assistant):
-    script = (f"{ASSISTANT} serve --port 7991 >/dev/null 2>&1 & "
+    # `kill %1` does nothing in a non-interactive sh (no job control): stop the server by its pid, even on failure
+    script = (f"{ASSISTANT} serve --port 7991 >/dev/null 2>&1 & server=$!; trap 'kill $server; wait $server' EXIT; "
               "for i in $(seq 1 90); do curl -s -o /dev/null http://127.0.0.1:7991/ && break; sleep 1; done; "
-              "curl -s http://127.0.0.1:7991/ | head -c 20000; kill %1")
+              "curl -s http://127.0.0.1:7991/ | head -c 20000")
     result = in_empty_network(script, env={"GRADIO_ANALYTICS_ENABLED": "False"})
     assert "Gender Justice Assistant" in result.stdout, result.stderr
 
