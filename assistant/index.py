@@ -52,20 +52,24 @@ CONTEXT_TOKENS = 30  # chapeau words prepended to a chunk for embedding
 PACKAGE = Path(__file__).resolve().parent
 
 
+def package_imports(source: str) -> set[str]:
+    """Names of the package's modules that a module's source imports, lazily or not
+    (`from assistant.x import y` gives `assistant.x` and `assistant.x.y`, for `from assistant import x`)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names |= {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
+    return {name for name in names if name == "assistant" or name.startswith("assistant.")}
+
+
 def _imported_modules(path: Path) -> set[Path]:
-    """Files of the package that one module imports (`from assistant.x import …`, `import assistant.x`)."""
+    """Files of the package that one module imports."""
     found: set[Path] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        names = [node.module or ""] if isinstance(node, ast.ImportFrom) else (
-            [alias.name for alias in node.names] if isinstance(node, ast.Import) else [])
-        if isinstance(node, ast.ImportFrom) and node.module:
-            names += [f"{node.module}.{alias.name}" for alias in node.names]  # `from assistant import x`
-        for name in names:
-            if name == "assistant" or name.startswith("assistant."):
-                relative = Path(*name.split(".")[1:])
-                for candidate in (PACKAGE / relative.with_suffix(".py"), PACKAGE / relative / "__init__.py"):
-                    if candidate.is_file():
-                        found.add(candidate)
+    for name in package_imports(path.read_text(encoding="utf-8")):
+        relative = Path(*name.split(".")[1:])
+        found |= {c for c in (PACKAGE / relative.with_suffix(".py"), PACKAGE / relative / "__init__.py") if c.is_file()}
     return found
 
 

@@ -56,9 +56,9 @@ class Source(BaseModel):
         description="Id of the instrument whose provisions this one elaborates under the same locators "
         "(the Elements of Crimes: `art. 7(1)(g)-1` elaborates the Rome Statute's `art. 7(1)(g)`).")
 
-    @field_validator("aliases", "provision_aliases")
+    @field_validator("aliases", "provision_aliases", "named_provisions")
     @classmethod
-    def _valid_expressions(cls, patterns: list[str]) -> list[str]:
+    def _valid_expressions(cls, patterns: list[str] | dict[str, str]) -> list[str] | dict[str, str]:
         for pattern in patterns:  # a malformed expression is a manifest error, not a failure at question time
             try:
                 alias_pattern(pattern)
@@ -70,6 +70,11 @@ class Source(BaseModel):
         """Whether the question names this document (`with_provision`: next to a provision number)."""
         patterns = self.aliases + (self.provision_aliases if with_provision else [])
         return any(alias_pattern(p).search(question) for p in patterns)
+
+    def provisions_named_in(self, text: str) -> list[tuple[str, re.Match[str]]]:
+        """Its provisions that the text names by name ("common article 3"): (locator, where it is named)."""
+        return [(locator, match) for expression, locator in self.named_provisions.items()
+                for match in alias_pattern(expression).finditer(text)]
 
     @property
     def takes_article_references(self) -> bool:

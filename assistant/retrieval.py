@@ -60,13 +60,9 @@ def hinted_documents(question: str, sources: list[Source]) -> list[str]:
 
 def _named_provisions(question: str, sources: list[Source]) -> tuple[list[Reference], list[tuple[int, int]]]:
     """Provisions known by a name ("common article 3"), and where the names stand in the question."""
-    refs, spans = [], []
-    for source in sources:
-        for expression, locator in source.named_provisions.items():
-            for match in re.finditer(rf"\b(?:{expression})\b", question, re.IGNORECASE):
-                refs.append(Reference(source.id, locator))
-                spans.append(match.span())
-    return refs, spans
+    named = [(source.id, locator, match)
+             for source in sources for locator, match in source.provisions_named_in(question)]
+    return [Reference(doc, locator) for doc, locator, _ in named], [match.span() for _, _, match in named]
 
 
 def _article_documents(number: str, named: list[Source], sources: list[Source]) -> list[str]:

@@ -133,16 +133,23 @@ class UploadStore:
             except (OSError, ValueError, KeyError, TypeError) as exc:  # a damaged upload does not stop the others
                 log.warning("uploaded document %s is damaged (%s): remove and upload it again", document.id, exc)
             documents.append(document)
-        vectors = self._stored_vectors(chunks) if embedded_with == self.embedder.identity else None
-        if vectors is None and chunks:
-            vectors = self._reembed(chunks, units, embedded_with, documents)
         self._documents = documents
-        self._snapshot = UploadSnapshot(
-            store=SearchableStore(units=units, chunks=chunks, collection=self.collection(),
-                                  lexical=_lexical(chunks, units), vectors=_matrix(vectors, self.embedder)),
-            sources=[d.source for d in documents],
-        ) if chunks else UploadSnapshot(store=_empty_store(self.embedder), sources=[d.source for d in documents])
+        self._snapshot = UploadSnapshot(store=self._searchable(units, chunks, embedded_with, documents),
+                                        sources=[d.source for d in documents])
         self._loaded_mtime = mtime
+
+    def _searchable(self, units: list[Unit], chunks: list[Chunk], embedded_with: str | None,
+                    documents: list[UploadedDocument]) -> SearchableStore:
+        """The uploads as a store retrieval can search: their vectors (embedded again if they came from
+        another model) and a BM25 index over the same texts that are embedded, as for the corpus."""
+        if not chunks:
+            return _empty_store(self.embedder)
+        texts = embedding_texts(chunks, {(u.doc, u.unit): u for u in units})
+        vectors = self._stored_vectors(chunks) if embedded_with == self.embedder.identity else None
+        if vectors is None:
+            vectors = self._reembed(chunks, texts, embedded_with, documents)
+        return SearchableStore(units=units, chunks=chunks, collection=self.collection(),
+                               lexical=LexicalIndex.build(texts), vectors=np.asarray(vectors, dtype=np.float32))
 
     def _read_registry(self) -> tuple[list[UploadedDocument], str | None]:
         try:
@@ -154,21 +161,18 @@ class UploadStore:
 
     def _stored_vectors(self, chunks: list[Chunk]) -> np.ndarray | None:
         """The chunks' vectors from the collection, in chunk order; None if any is missing."""
-        if not chunks:
-            return None
         stored = self.collection().get(ids=[c.id for c in chunks], include=["embeddings"])
         by_id = dict(zip(stored["ids"], stored["embeddings"]))
         if any(c.id not in by_id for c in chunks):
             return None
         return np.array([by_id[c.id] for c in chunks], dtype=np.float32)
 
-    def _reembed(self, chunks: list[Chunk], units: list[Unit], previous: str | None,
+    def _reembed(self, chunks: list[Chunk], texts: list[str], previous: str | None,
                  documents: list[UploadedDocument]) -> np.ndarray:
         """Vectors from another embedding model (or lost ones) are not comparable with the question's:
         embed again, and store them when the folder is writable."""
         log.warning("uploads were embedded with %s, not %s: embedding them again", previous, self.embedder.identity)
-        vectors = self.embedder.embed(embedding_texts(chunks, {(u.doc, u.unit): u for u in units}),
-                                      batch_size=self.settings.embed_batch_size)
+        vectors = self.embedder.embed(texts, batch_size=self.settings.embed_batch_size)
         try:
             self._writable()
             client = chroma_client(self.settings, self.root / "chroma")
@@ -311,16 +315,6 @@ class UploadStore:
         os.replace(tmp, self.registry)
 
 
-def _lexical(chunks: list[Chunk], units: list[Unit]) -> LexicalIndex:
-    """BM25 over the same texts that are embedded, as for the corpus."""
-    return LexicalIndex.build(embedding_texts(chunks, {(u.doc, u.unit): u for u in units}))
-
-
-def _matrix(vectors: np.ndarray | None, embedder: Embedder) -> np.ndarray:
-    if vectors is None:
-        return np.zeros((0, embedder.dimension), np.float32)
-    return np.asarray(vectors, dtype=np.float32)
-
-
 def _empty_store(embedder: Embedder) -> SearchableStore:
-    return SearchableStore(units=[], chunks=[], collection=None, lexical=None, vectors=_matrix(None, embedder))
+    return SearchableStore(units=[], chunks=[], collection=None, lexical=None,
+                           vectors=np.zeros((0, embedder.dimension), np.float32))

@@ -3,11 +3,10 @@ imports only from its own layer or the layers below it (README, "Architecture").
 
 from __future__ import annotations
 
-import ast
-
 import pytest
 
 from assistant.config import PROJECT_ROOT
+from assistant.index import package_imports
 
 PACKAGE = PROJECT_ROOT / "assistant"
 LAYERS = [  # lowest first; a name stands for the module or the package of that name
@@ -27,16 +26,6 @@ LAYERS = [  # lowest first; a name stands for the module or the package of that 
 def layer_of(module: str) -> int:
     top = module.split(".")[1] if module.count(".") else module
     return next(n for n, names in enumerate(LAYERS) if top in names)
-
-
-def package_imports(source: str) -> set[str]:
-    found = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("assistant."):
-            found.add(node.module)
-        elif isinstance(node, ast.Import):
-            found |= {alias.name for alias in node.names if alias.name.startswith("assistant.")}
-    return found
 
 
 MODULES = sorted(PACKAGE.rglob("*.py"))

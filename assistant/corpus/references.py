@@ -15,6 +15,7 @@ from assistant.locators import (
     ELEMENTS_SUFFIX,
     HEADING_SEPARATOR,
     article_of,
+    bracket_suffix,
     is_article,
     is_within,
     parent_of,
@@ -35,7 +36,6 @@ SUB_RULE = re.compile(rf"(?<!,\s)\bsub{HYPHEN}rules?\s+(\d+){BRACKETS}{MORE}")
 SAME_INSTRUMENT = re.compile(
     r"\s*,?\s*(?:of|in|under)\s+(?:this|the present)\s+(?:Statute|Protocol|Convention|Rules)\b")
 CITED_INSTRUMENT = re.compile(r"\s*,?\s*(?:of|in|under)\s+the\s+(?:Rome\s+)?(?:Statute|Rules)\b")
-SAME_PROVISION = re.compile(r"\s*,?\s*of\s+(?:this|the)\s+(?:article|rule)\b")
 OTHER_INSTRUMENT = re.compile(r"\s*,?\s*(?:of|in)\s+(?:the\s+)?(?:[A-Z][\w-]*\s+){0,3}"
                               r"(?:Conventions?|Protocols?|Charter|Agreement|Preamble)\b")
 
@@ -50,10 +50,6 @@ class CrossReference(BaseModel):
     phrase: str
     target_doc: str
     target: str | None
-
-
-def _suffix(brackets: str) -> str:
-    return "".join(f"({p.strip().lower()})" for p in re.findall(r"\(\s*([0-9a-zA-Z]+)\s*\)", brackets or ""))
 
 
 def _list_numbers(first: str, tail: str) -> list[str]:
@@ -100,10 +96,9 @@ class Resolver:
 
 
 def _context(text: str, end: int) -> str:
-    """What follows a reference: "same" (this instrument), "cited" (the Statute, the Rules),
-    "provision" (this article or rule), "other" (another instrument), or "" (nothing said)."""
-    for name, pattern in (("same", SAME_INSTRUMENT), ("cited", CITED_INSTRUMENT), ("provision", SAME_PROVISION),
-                          ("other", OTHER_INSTRUMENT)):
+    """What follows a reference: "same" (this instrument), "cited" (the Statute, the Rules), "other"
+    (another instrument), or "" (nothing said, or "of this article")."""
+    for name, pattern in (("same", SAME_INSTRUMENT), ("cited", CITED_INSTRUMENT), ("other", OTHER_INSTRUMENT)):
         if pattern.match(text, end):
             return name
     return ""
@@ -116,11 +111,11 @@ def _article_references(unit: Unit, resolver: Resolver) -> Iterator[CrossReferen
             continue  # "Article 38 of the Geneva Convention for the Amelioration …": another instrument
         number, bis, brackets, paragraph, paragraph_brackets, more = match.groups()
         target_doc = resolver.articles_doc(unit.doc, same_instrument=context == "same")
-        locator = f"art. {number}{f' {bis}' if bis else ''}{_suffix(brackets)}"
-        if paragraph:
-            locator += f"({paragraph}){_suffix(paragraph_brackets)}"
-        yield _resolved(unit, match.group(0), target_doc, locator, resolver)
         article = f"art. {number}{f' {bis}' if bis else ''}"
+        locator = article + bracket_suffix(brackets)
+        if paragraph:
+            locator += f"({paragraph}){bracket_suffix(paragraph_brackets)}"
+        yield _resolved(unit, match.group(0), target_doc, locator, resolver)
         for extra in _list_numbers(paragraph or number, more):  # "articles 6, 7 and 8", "paragraphs 5 and 7"
             extra_locator = f"{article}({extra})" if paragraph else f"art. {extra}"
             yield _resolved(unit, match.group(0), target_doc, extra_locator, resolver)
@@ -130,7 +125,8 @@ def _rule_references(unit: Unit, resolver: Resolver) -> Iterator[CrossReference]
     for match in RULE.finditer(unit.text):
         number, bis, sub_rule, brackets, more = match.groups()
         for target_doc in resolver.rules_docs:
-            locator = f"rule {number}{f' {bis}' if bis else ''}{f'({sub_rule})' if sub_rule else ''}{_suffix(brackets)}"
+            sub = f"({sub_rule})" if sub_rule else ""
+            locator = f"rule {number}{f' {bis}' if bis else ''}{sub}{bracket_suffix(brackets)}"
             yield _resolved(unit, match.group(0), target_doc, locator, resolver)
             for extra in _list_numbers(number, more):  # "rules 1 and 2", "rules 164 to 169"
                 yield _resolved(unit, match.group(0), target_doc, f"rule {extra}", resolver)
@@ -144,13 +140,14 @@ def _local_references(unit: Unit, resolver: Resolver) -> Iterator[CrossReference
         if _context(unit.text, match.end()) in ("other", "cited"):
             continue
         number, brackets, more = match.groups()
-        yield _resolved(unit, match.group(0), unit.doc, _sibling(unit.unit, number) + _suffix(brackets), resolver)
+        locator = _sibling(unit.unit, number) + bracket_suffix(brackets)
+        yield _resolved(unit, match.group(0), unit.doc, locator, resolver)
         for extra in _list_numbers(number, more):  # "paragraphs 1 and 2"
             yield _resolved(unit, match.group(0), unit.doc, _sibling(unit.unit, extra), resolver)
     for match in SUB_RULE.finditer(unit.text):
         number, brackets, more = match.groups()
         for sub_rule in (number, *_list_numbers(number, more)):
-            locator = f"{article_of(unit.unit)}({sub_rule}){_suffix(brackets) if sub_rule == number else ''}"
+            locator = f"{article_of(unit.unit)}({sub_rule}){bracket_suffix(brackets) if sub_rule == number else ''}"
             yield _resolved(unit, match.group(0), unit.doc, locator, resolver)
 
 
@@ -162,11 +159,10 @@ def _sibling(locator: str, number: str) -> str:
     return f"{article_of(locator)}({number})"
 
 
-def _named_references(unit: Unit, sources: list[Source], resolver: Resolver) -> Iterator[CrossReference]:
-    for source in sources:
-        for expression, locator in source.named_provisions.items():
-            for match in re.finditer(rf"\b(?:{expression})\b", unit.text, re.IGNORECASE):
-                yield _resolved(unit, match.group(0), source.id, locator, resolver)
+def _named_references(unit: Unit, sources: list[Source], resolver: Resolver) -> list[CrossReference]:
+    """Provisions named by a name ("article 3 common to the four Geneva Conventions")."""
+    return [_resolved(unit, match.group(0), source.id, locator, resolver)
+            for source in sources for locator, match in source.provisions_named_in(unit.text)]
 
 
 def _elaborated(unit: Unit, sources: dict[str, Source], resolver: Resolver) -> Iterator[CrossReference]:
@@ -188,14 +184,12 @@ def find_references(units: list[Unit], sources: list[Source]) -> list[CrossRefer
     resolver = Resolver(units, sources)
     found: list[CrossReference] = []
     for unit in units:
-        named = list(_named_references(unit, sources, resolver))
-        spans = [m.span() for s in sources for e in s.named_provisions for m in
-                 re.finditer(rf"\b(?:{e})\b", unit.text, re.IGNORECASE)]
+        named = _named_references(unit, sources, resolver)
         found += named
         found += _elaborated(unit, resolver.sources, resolver)
         for reference in (*_article_references(unit, resolver), *_rule_references(unit, resolver),
                           *_local_references(unit, resolver)):
-            if not any(reference.phrase in unit.text[start:end] for start, end in spans):
+            if not any(reference.phrase in name.phrase for name in named):  # the "article 3" of a named provision
                 found.append(reference)
     unique = dict.fromkeys(r for r in found if (r.target_doc, r.target) != (r.doc, r.unit))
     return list(unique)
