@@ -102,21 +102,20 @@ class Assistant:
 
     def retrieve(
         self, question: str, *, doc: str | list[str] | None = None, k: int | None = None,
-        history: list[str | Answer] | None = None,
+        history: list[str] | None = None,
     ) -> list[Passage]:
         text = clean_question(question, self.settings.max_question_chars)
         docs, uploads = self._docs(doc)
         query, _ = self._standalone(text, history)
         return self._search(query, docs, uploads, k)[0]
 
-    def _standalone(self, text: str, history: list[str | Answer] | None) -> tuple[str, str]:
+    def _standalone(self, text: str, history: list[str] | None) -> tuple[str, str]:
         """What to search for: a new question alone ("Can a commander be liable …?" after a question on
         gender apartheid); a follow-up ("And in a non-international armed conflict?") with the question
         before it (or as an LLM backend rewrites it)."""
         if not history or not is_follow_up(text):
             return text, ""
-        previous = [clean_question(h.question if isinstance(h, Answer) else h, self.settings.max_question_chars)
-                    for h in history]
+        previous = [clean_question(h, self.settings.max_question_chars) for h in history]
         standalone, notice = self.generator.condense(text, previous) if self.generator else (None, "")
         return standalone or f"{text} {previous[-1]}", notice
 
@@ -153,7 +152,7 @@ class Assistant:
 
     def ask(
         self, question: str, *, doc: str | list[str] | None = None, k: int | None = None,
-        history: list[str | Answer] | None = None,
+        history: list[str] | None = None,
     ) -> Answer:
         """Answer from the corpus with pinpoint citations, or decline and say why."""
         answer = None
@@ -163,7 +162,7 @@ class Assistant:
 
     def ask_stream(
         self, question: str, *, doc: str | list[str] | None = None, k: int | None = None,
-        history: list[str | Answer] | None = None,
+        history: list[str] | None = None,
     ) -> Iterator[Draft | Answer]:
         """Drafts of the answer as it is written (each replaces the one before), then the Answer."""
         text = clean_question(question, self.settings.max_question_chars)

@@ -106,7 +106,7 @@ def _responder(bot: Assistant, instrument_count: int):
             if not docs:
                 raise InvalidQuestionError("choose at least one instrument to search (Filters)")
             selected = None if len(docs) == instrument_count else docs
-            history = [Answer(**t["answer"]) for t in turns][-3:] or None
+            history = [t["answer"]["question"] for t in turns][-3:] or None
             events = bot.ask_stream(question, doc=selected, history=history)
             first = next(events)  # bad input fails here, before the chat changes
         except AssistantError as exc:
