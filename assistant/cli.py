@@ -42,13 +42,14 @@ def _print_answer(answer, as_json: bool, streamed: str = "") -> None:
         print(f"\nNote: {answer.notice}")
     if answer.query and answer.query != answer.question:
         print(f"\nSearched as: {answer.query}")
-    if answer.declined:
-        print(f"\n(declined: {answer.reason})")
-        return
-    print("\nSources:")
-    for c in answer.citations:
-        page = f", PDF p. {c.page}" if c.page else ""
-        print(f"  [{c.marker}] {c.short_title}, {c.unit}{page} — {c.title}")
+    if not answer.declined:
+        print("\nSources:")
+        for c in answer.citations:
+            page = f", PDF p. {c.page}" if c.page else ""
+            print(f"  [{c.marker}] {c.short_title}, {c.unit}{page} — {c.title}")
+    if answer.related:
+        print("\nClosest provisions (not quoted):" if answer.declined else "\nRelated provisions (not quoted):")
+        print("  " + "; ".join(r.label for r in answer.related))
 
 
 def _stream_answer(bot, question: str, doc, k) -> None:

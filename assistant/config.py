@@ -86,10 +86,13 @@ class Settings(BaseSettings):
     auth: str | None = Field(default=None, description="user:password required by the web app (needed off localhost).")
     ui_concurrency: int = Field(default=20, ge=1, description="Questions the web app answers at the same time.")
     ui_queue_size: int = Field(default=256, ge=1, description="Requests waiting before the app says it is busy.")
-    cite_relative_score: float = Field(
-        default=0.0, ge=0, le=1,
-        description="A retrieved provision is cited only if its score is at least this share of the best one.",
-    )
+    max_cited: int = Field(
+        default=3, ge=1, le=50,
+        description="Provisions an extractive answer quotes at most, besides those the question names and the "
+        "definitions they point to; the rest of the top results are listed as related provisions.")
+    cite_margin: float = Field(
+        default=0.05, ge=0,
+        description="A provision is quoted when its on-point strength is within this margin of the strongest one.")
     log_questions: bool = Field(default=False, description="Opt in: keep a local log of questions asked.")
     question_log: Path = Field(
         default=Path("evals/feedback/questions.jsonl"), description="Where questions are logged when opted in.",

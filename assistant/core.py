@@ -9,7 +9,10 @@ import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from assistant.answer.extractive import compose_answer, decline
+from assistant.answer.concordance import Concordance
+from assistant.answer.extractive import compose_answer, compose_concordance, decline
+from assistant.answer.questions import QuestionKind, concordance_term, question_kind
+from assistant.answer.select import DEFINES, Question, Selection, is_commentary, select_on_point
 from assistant.config import Settings
 from assistant.corpus.manifest import load_manifest
 from assistant.embedding import load_embedder
@@ -18,11 +21,13 @@ from assistant.followups import is_follow_up
 from assistant.index import IndexStore, open_index
 from assistant.models import Answer, Draft, Passage, Unit
 from assistant.prompts import prompt_version
-from assistant.retrieval import Retriever, merge_by_score
+from assistant.retrieval import Retriever, expand_query, hinted_documents, merge_by_score
 from assistant.scope import load_scope, outside_reason
+from assistant.terms import content_stems, rarity_weights
 from assistant.uploads import DOC_PREFIX, UploadSnapshot, UploadStore
 
 UPLOADS = "uploads"  # the document filter value that stands for every uploaded document
+CLOSEST = 2  # provisions listed with a decline, when the question's topic is in the corpus
 STREAM_WORDS = 12  # words per streamed draft of an extractive answer
 
 
@@ -55,6 +60,8 @@ class Assistant:
         self._log_lock = threading.Lock()
         self.scope = load_scope(settings.scope, self.sources, set(self.indexed_documents))
         self.uploads = UploadStore(settings, self.embedder)
+        self.concordance = Concordance(store.units, self.sources)
+        self.rarity = rarity_weights(u.text for u in store.units)
         self._uploads_searched: tuple[UploadSnapshot, Retriever] | None = None
         self.generator = None
         if settings.llm_backend != "extractive":
@@ -172,12 +179,17 @@ class Assistant:
         instruments = self._instrument_names(docs, uploads)
         answer = self._decline_reason(text, passages, retrieval, instruments)
         if answer is None:
-            relevant = self._citable(passages)
+            kind = question_kind(text)
+            if kind is QuestionKind.PROVISION and query != text:  # "And in a non-international armed conflict?"
+                kind = question_kind(query)
+            selection = self._select(query, passages, kind)
             if self.generator is None:
-                answer = compose_answer(text, relevant)
+                answer = self._compose(text, passages, kind, selection, docs)
                 yield from _drafts(answer.answer)
             else:
-                for event in self.generator.stream(text, relevant, instruments):
+                context = selection.cited + [p for p in selection.related if p.dense >= self.settings.decline_threshold]
+                fallback = self._compose(text, passages, kind, selection, docs)
+                for event in self.generator.stream(text, context, instruments, fallback):
                     if isinstance(event, Answer):
                         answer = event
                     else:
@@ -199,14 +211,16 @@ class Assistant:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     def _decline_reason(self, text, passages, retrieval, instruments) -> Answer | None:
-        """The decline, if the corpus does not answer; None when it does."""
+        """The decline, in plain words, if the corpus does not answer; None when it does."""
         exact = any(p.exact for p in passages)
         if retrieval and retrieval.unmatched and not exact:
             missing = ", ".join(f"{self._short_title(r.doc)}, {r.locator}" for r in retrieval.unmatched)
-            return decline(text, instruments, f"the provision named does not exist in the corpus: {missing}")
+            return decline(text, instruments, f"the provision named does not exist in the corpus: {missing}",
+                           f"There is no {missing} in the corpus: check the provision's number.")
         outside = outside_reason(text, self.scope)
         if outside and not exact and not any(p.authority == "upload" for p in passages):
-            return decline(text, instruments, outside)
+            closest = [p for p in passages if p.dense >= self.settings.decline_threshold][:CLOSEST]
+            return decline(text, instruments, outside, outside, closest)
         if not passages:
             return decline(text, instruments, "nothing was retrieved")
         best = max(p.dense for p in passages)
@@ -217,11 +231,59 @@ class Assistant:
             )
         return None
 
-    def _citable(self, passages: list[Passage]) -> list[Passage]:
-        top = max(p.score for p in passages)
-        relevant = [p for p in passages if p.exact or (
-            p.dense >= self.settings.decline_threshold and p.score >= self.settings.cite_relative_score * top)]
-        return relevant or passages[:1]
+    def _select(self, text: str, passages: list[Passage], kind: QuestionKind) -> Selection:
+        """The provisions on point (quoted), the rest related; only close enough ones are quoted."""
+        near = [p for p in passages if p.exact or p.dense >= self.settings.decline_threshold] or passages[:1]
+        words = expand_query(text, self.retriever.synonyms)  # "sexual history" also as "prior … sexual conduct"
+        question = Question(words, kind, frozenset(hinted_documents(text, self.sources)), self.rarity)
+        selection = select_on_point(question, near, max_cited=self.settings.max_cited, margin=self.settings.cite_margin)
+        return Selection(cited=selection.cited, related=[p for p in passages if p not in selection.cited])
+
+    def _compose(self, text: str, passages: list[Passage], kind: QuestionKind, selection: Selection,
+                 docs: list[str] | None) -> Answer:
+        if kind is QuestionKind.CONCORDANCE:
+            return self._concordance_answer(text, passages, selection, docs)
+        return compose_answer(text, selection, kind, definitions=lambda p: self._definitions(p, text))
+
+    def _concordance_answer(self, text: str, passages: list[Passage], selection: Selection,
+                            docs: list[str] | None) -> Answer:
+        """Where the term the question asks about appears in the binding instruments (those retrieved
+        first), where commentary uses it, and otherwise the closest provisions of law."""
+        term = concordance_term(text) or ""
+        occurrences = self.concordance.find(term)
+        closest = self._closest_law(term, docs) if not occurrences.binding else selection
+        retrieved = {(p.doc, p.unit): p for p in passages}
+        binding = [retrieved.get((u.doc, u.unit)) or self._passage(u) for u in occurrences.binding]
+        found = sorted(binding, key=lambda p: (p.score == 0.0, -p.score))
+        commentary = [retrieved.get((u.doc, u.unit)) or self._passage(u) for u in occurrences.commentary]
+        commentary = sorted(commentary, key=lambda p: (p.score == 0.0, -p.score))
+        return compose_concordance(text, occurrences, found, commentary, closest)
+
+    def _closest_law(self, term: str, docs: list[str] | None) -> Selection:
+        """The provisions of law closest to a term the law does not use, searched with the instruments'
+        words for it (the synonyms file: "forced marriage" → "other inhumane acts")."""
+        words = " ".join([term, *self.retriever.synonyms.get(term.lower(), [])])
+        found = self.retriever.retrieve(words, docs=docs).passages if docs != [] else []
+        law = [p for p in found if not is_commentary(p) and p.dense >= self.settings.decline_threshold]
+        question = Question(words, QuestionKind.PROVISION, frozenset(), self.rarity)
+        chosen = select_on_point(question, law, max_cited=CLOSEST, margin=self.settings.cite_margin) if law else None
+        cited = chosen.cited if chosen else []
+        return Selection(cited=cited, related=[p for p in found if p not in cited])
+
+    def _definitions(self, passage: Passage, question: str) -> list[Passage]:
+        """The definitions a quoted provision points to ("forced pregnancy, as defined in article 7,
+        paragraph 2 (f)") whose defined words the question uses."""
+        asked = content_stems(question)
+        found = []
+        for reference in self.store.refers_to(passage.doc, passage.unit):
+            unit = self.store.unit(reference.target_doc, reference.target)
+            if unit and DEFINES.search(unit.text) and content_stems(unit.text.split(" means ")[0]) & asked:
+                found.append(self._passage(unit))
+        return found
+
+    def _passage(self, unit: Unit) -> Passage:
+        source = next(s for s in self.sources if s.id == unit.doc)
+        return Passage.of(unit, source, score=0.0)
 
     def _short_title(self, doc: str) -> str:
         return next((s.short_title for s in self.sources if s.id == doc), doc)

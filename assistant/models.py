@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from assistant.locators import heading_title
+from assistant.locators import heading_title, is_within
 
 CRIME_ELEMENTS = "elements"  # the family whose units are crimes with numbered elements (the Elements of Crimes)
 Authority = Literal["treaty", "icc-instrument", "policy", "civil-society", "upload"]
@@ -51,6 +51,14 @@ class Source(BaseModel):
         default=None,
         description="Id of the instrument whose articles \"article N\" means inside this one (the Rules cite the "
         "Statute's articles); by default its own, or those of the instrument it elaborates.")
+    editorial_footnotes: bool = Field(
+        default=False,
+        description="Its footnotes are editorial (amendment history, links to status pages): kept with the "
+        "provision for the reader, never searched or quoted as law.")
+    use_of_terms: list[str] = Field(
+        default_factory=list,
+        description="Locators of provisions that only explain the document's own words (\"'article' refers to "
+        "articles of the Rome Statute\"): never quoted unless the question names them.")
     elaborates: str | None = Field(
         default=None,
         description="Id of the instrument whose provisions this one elaborates under the same locators "
@@ -98,6 +106,9 @@ class Unit(BaseModel):
     context: str = Field(default="", description="Words of the enclosing provision (chapeau).")
     notes: list[str] = Field(default_factory=list, description="Footnotes attached to the unit.")
     items: list[str] = Field(default_factory=list, description="Numbered elements (Elements of Crimes).")
+    editorial: list[str] = Field(
+        default_factory=list,
+        description="Editorial footnotes (amendment history, links): shown with the unit, never searched or quoted.")
 
     @property
     def full_text(self) -> str:
@@ -154,6 +165,7 @@ class Passage(BaseModel):
     dense: float = Field(default=0.0, description="Best cosine similarity of the unit's chunks.")
     lexical: float = Field(default=0.0, description="Best BM25 score of the unit's chunks.")
     exact: bool = Field(default=False, description="Named explicitly in the question.")
+    explains_terms: bool = Field(default=False, description="A use-of-terms provision (the manifest's `use_of_terms`).")
 
     @classmethod
     def of(cls, unit: Unit, source: Source, *, score: float, dense: float = 0.0, lexical: float = 0.0,
@@ -162,6 +174,7 @@ class Passage(BaseModel):
             doc=unit.doc, unit=unit.unit, heading=unit.heading, page=unit.page, title=source.title,
             short_title=source.short_title, text=unit.full_text, context=unit.context, family=source.family,
             authority=source.authority, score=score, dense=dense, lexical=lexical, exact=exact,
+            explains_terms=any(is_within(unit.unit, locator) for locator in source.use_of_terms),
         )
 
     @property
@@ -185,6 +198,19 @@ class Citation(BaseModel):
                    short_title=passage.short_title, page=passage.page, quote=quote, score=round(passage.score, 6))
 
 
+class Related(BaseModel):
+    """A provision retrieval found near the question that the answer does not quote: shown as a link."""
+
+    doc: str
+    unit: str
+    label: str = Field(description="As cited: 'Rome Statute, art. 8(2)(b)(xxii)'.")
+    score: float
+
+    @classmethod
+    def of(cls, passage: Passage) -> Related:
+        return cls(doc=passage.doc, unit=passage.unit, label=passage.citation_label, score=round(passage.score, 6))
+
+
 class SentenceCheck(BaseModel):
     """How one sentence of a generated answer fared against the sources it cites."""
 
@@ -204,7 +230,15 @@ class Answer(BaseModel):
     prompt_version: str = Field(default="", description="Version of the prompt templates (prompts/VERSION + hash).")
     query: str = Field(default="", description="What was searched: the question, or a follow-up made standalone.")
     notice: str = Field(default="", description="Something the reader must know: a model failure, removed sentences.")
-    sentences: list[SentenceCheck] = Field(default_factory=list, description="Verifier results (generated answers).")
+    sentences: list[SentenceCheck] = Field(
+        default_factory=list,
+        description="Verifier results: every sentence of a generated answer; the lead of an extractive one.")
+    related: list[Related] = Field(
+        default_factory=list,
+        description="Provisions found near the question but not quoted (for a decline: the closest ones).")
+    lead: str = Field(default="", description="The opening sentence that answers the question (extractive answers).")
+    kind: str = Field(
+        default="", description="What the question asks for: definition, elements, concordance or provision.")
 
 
 class Draft(BaseModel):

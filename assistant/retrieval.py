@@ -17,7 +17,8 @@ from assistant.config import Settings
 from assistant.embedding import Embedder
 from assistant.index import SearchableStore
 from assistant.locators import bracket_suffix, is_article, is_within, parent_of, without_elements_suffix
-from assistant.models import CRIME_ELEMENTS, Passage, Source, Unit
+from assistant.models import CRIME_ELEMENTS, Passage, Source, Unit, alias_pattern
+from assistant.terms import content_stems
 
 ARTICLE_REF = re.compile(
     r"\b(?:articles?|arts?\.?)\s*(\d+|[IVX]+\b)(\s*(?:bis|ter|quater)\b)?((?:\s*\(\s*[0-9a-z]{1,6}\s*\))*)(\s*-\s*\d)?",
@@ -56,6 +57,18 @@ class Reference:
 def hinted_documents(question: str, sources: list[Source]) -> list[str]:
     """Instruments the question names ("Additional Protocol II", "the Elements of Crimes", …)."""
     return [source.id for source in sources if source.named_in(question)]
+
+
+def without_instrument_names(question: str, sources: list[Source]) -> str:
+    """The question's words to search with: an instrument's name ("under the Rome Statute") says where
+    to look, which the instrument hints do, not what about, so it must not pull in provisions that
+    merely name the instrument ("'article' refers to articles of the Rome Statute")."""
+    words = question
+    for source in sources:
+        for alias in source.aliases:
+            words = alias_pattern(alias).sub(" ", words)
+    words = re.sub(r"\s+", " ", words).strip()
+    return words if content_stems(words) else question
 
 
 def _named_provisions(question: str, sources: list[Source]) -> tuple[list[Reference], list[tuple[int, int]]]:
@@ -154,8 +167,9 @@ class Retriever:
         docs = [d for d in docs if d in self.indexed_docs] if docs else None
         if not self.store.chunks:
             return Retrieval(passages=[], named=[], unmatched=[])
-        query_vector = self.embedder.embed_query(question)
-        keyword_query = expand_query(question, self.synonyms)
+        words = without_instrument_names(question, list(self.sources.values()))
+        query_vector = self.embedder.embed_query(words)
+        keyword_query = expand_query(words, self.synonyms)
         dense = self._dense(query_vector, docs, n)
         lexical = self._lexical(keyword_query, docs, n)
         hinted = [d for d in hinted_documents(question, list(self.sources.values()))

@@ -26,8 +26,8 @@ def load_scope(path: Path | None, sources: list[Source], indexed: set[str]) -> l
             entries.append(OutsideSource(entry["name"], entry["reason"], patterns))
     for source in sources:
         if source.aliases and source.id not in indexed:
-            reason = (f"it asks about the {source.title}, which is not in the corpus: add it with "
-                      f"`assistant corpus sync` (see README, Corpus management)")
+            reason = (f"The {source.title} is not in the corpus yet: add it with `assistant corpus sync` "
+                      f"(see README, Corpus management) or upload it.")
             patterns = tuple(alias_pattern(a) for a in source.aliases)
             entries.append(OutsideSource(source.short_title, reason, patterns))
     return entries

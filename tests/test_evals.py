@@ -164,7 +164,8 @@ def presets(settings):
 def test_all_runs_every_preset_but_those_needing_a_model(settings, presets):
     assert {name for name, p in presets.items() if p.needs_model} == {"openai-compatible", "llama-cpp"}
     assert [name for name, p in presets.items() if p.baseline] == ["naive-llamaindex"]
-    assert resolve_presets(settings, "all") == ["default", "hybrid", "hybrid-rrf", "dense", "bm25", "naive-llamaindex"]
+    assert resolve_presets(settings, "all") == ["default", "quote-all", "hybrid", "hybrid-rrf", "dense", "bm25",
+                                                   "naive-llamaindex"]
     assert resolve_presets(settings, "default, openai-compatible") == ["default", "openai-compatible"]
     with pytest.raises(ValueError, match="unknown preset nope"):
         resolve_presets(settings, "default,nope")

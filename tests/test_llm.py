@@ -229,4 +229,4 @@ def test_cli_with_a_dead_endpoint_prints_a_notice_and_the_extractive_answer():
                                       "ASSISTANT_LLM_BASE_URL": "http://127.0.0.1:9/v1", "ASSISTANT_LLM_MODEL": "m"})
     assert result.returncode == 0 and "Traceback" not in result.stderr
     assert "Note: The language model server at http://127.0.0.1:9/v1 cannot be reached" in result.stdout
-    assert "Rome Statute, art. 7(2)(f): (f) “Forced pregnancy” means" in result.stdout
+    assert "The definition is in Rome Statute, art. 7(2)(f): “Forced pregnancy” means" in result.stdout

@@ -1,55 +1,205 @@
-"""The default answerer: no LLM. Quotes, verbatim, the sentence of each retrieved provision that
-best addresses the question, each line ending with its citation marker."""
+"""The default answerer: no LLM. An answer opens with a lead that answers the question, built only
+from a verbatim quote and a fixed connective (`prompts/lead_*.txt`) and checked like generated text;
+then the other provisions it cites, law first and grouped by instrument, each line a verbatim quote
+ending with its citation marker. What retrieval found but the answer does not quote is `related`."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
+from assistant.answer.citations import locate_quote
+from assistant.answer.concordance import Occurrences, term_pattern
+from assistant.answer.questions import QuestionKind
+from assistant.answer.select import DEFINES, Selection, is_commentary
 from assistant.chunking import split_sentences
-from assistant.models import CRIME_ELEMENTS, Answer, Citation, Passage
+from assistant.locators import heading_name
+from assistant.models import CRIME_ELEMENTS, Answer, Citation, Passage, Related, SentenceCheck
 from assistant.prompts import load_prompt
 from assistant.terms import content_stems
 
-DEFINITION_QUESTION = re.compile(r"\b(what (is|are|does)|define|definition|meaning|mean)\b", re.I)
-ELEMENTS_QUESTION = re.compile(r"\belements?\b|\bprove\b|\bmust be (shown|proved|proven)\b", re.I)
+LEADING_LABEL = re.compile(r"^(?:\d+\.\s*)?(?:\([0-9a-z]{1,6}\)\s*)+|^\d+\.\s+")
+WHOLE_PROVISION_WORDS = 60  # a provision this short is quoted whole rather than by its best sentence
+MAX_PLACES = 3  # provisions named in a concordance lead
 
 
 def _sentence_score(sentence: str, question_stems: set[str], definition: bool, position: int) -> float:
     stems = content_stems(sentence)
     overlap = len(stems & question_stems)
-    score = overlap / (1.0 + 0.05 * len(stems))
-    if definition and " means " in sentence:
+    score = overlap / (1.0 + 0.02 * len(stems))
+    if definition and DEFINES.search(sentence):
         score += 0.5
     return score - 0.01 * position
 
 
-def best_quote(passage: Passage, question: str) -> str:
-    """The verbatim span of the passage to quote: the best sentence, or all elements of a crime."""
-    if passage.family == CRIME_ELEMENTS and ELEMENTS_QUESTION.search(question) and "\n" in passage.text:
-        body = passage.text.split("\nFootnote ")[0]
+def lists_elements(passage: Passage) -> bool:
+    return passage.family == CRIME_ELEMENTS and "\n" in passage.text
+
+
+def best_quote(passage: Passage, question: str, *, kind: QuestionKind | None = None, term: str = "") -> str:
+    """The verbatim span of the passage to quote, without its provision label ("(f)"): all elements of
+    a crime for a question on what must be proved; a short provision of the corpus whole (an uploaded
+    paragraph is anyone's text); else the sentence that best matches the question (the one using
+    `term`, if given)."""
+    body = passage.text.split("\nFootnote ")[0]
+    if kind is QuestionKind.ELEMENTS and lists_elements(passage):
         return body
-    sentences = split_sentences(passage.text)
-    if not sentences:
-        return passage.text
+    if len(body.split()) <= WHOLE_PROVISION_WORDS and "\n" not in body and not term and passage.authority != "upload":
+        return LEADING_LABEL.sub("", body).strip() or body
+    sentences = split_sentences(passage.text) or [passage.text]
+    if term and (using := [s for s in sentences if term_pattern(term).search(s)]):
+        sentences = using
     question_stems = content_stems(question)
-    definition = bool(DEFINITION_QUESTION.search(question))
-    scored = [(_sentence_score(s, question_stems, definition, i), i, s) for i, s in enumerate(sentences)]
-    return max(scored)[2]
+    definition = kind is QuestionKind.DEFINITION
+    scored = [(_sentence_score(s, question_stems, definition, i), -i, s) for i, s in enumerate(sentences)]
+    sentence = max(scored)[2]
+    return LEADING_LABEL.sub("", sentence).strip() or sentence
 
 
-def compose_answer(question: str, passages: list[Passage]) -> Answer:
-    template = load_prompt("extractive_line")
-    lines: list[str] = []
-    citations: list[Citation] = []
-    for marker, passage in enumerate(passages, start=1):
-        quote = best_quote(passage, question)
-        first, *rest = quote.split("\n")
-        lines.append(template.format(label=passage.citation_label, quote=first.strip(), marker=marker))
-        lines.extend(f"{piece.strip()} [{marker}]" for piece in rest)  # further elements of a crime
+def _label(passage: Passage) -> str:
+    return passage.citation_label
+
+
+def _line(passage: Passage, quote: str, marker: int) -> list[str]:
+    """A quoted provision: one line, or one line per element of a crime."""
+    template = load_prompt("commentary_line" if is_commentary(passage) else "extractive_line")
+    first, *rest = quote.split("\n")
+    return [template.format(label=_label(passage), quote=first.strip(), marker=marker),
+            *(f"{piece.strip()} [{marker}]" for piece in rest)]
+
+
+def _lead(passage: Passage, quote: str, kind: QuestionKind) -> list[str]:
+    """The opening sentence(s): a fixed connective and the verbatim quote of the strongest provision."""
+    if kind is QuestionKind.ELEMENTS and lists_elements(passage):
+        crime = heading_name(passage.heading)
+        opening = load_prompt("lead_elements").format(label=_label(passage), crime=crime[:1].lower() + crime[1:],
+                                                      marker=1)
+        return [opening, *(f"{piece.strip()} [1]" for piece in quote.split("\n"))]
+    if is_commentary(passage):
+        name = "lead_commentary"
+    else:
+        name = "lead_definition" if kind is QuestionKind.DEFINITION and DEFINES.search(quote) else "lead_provision"
+    return [load_prompt(name).format(label=_label(passage), quote=quote, marker=1)]
+
+
+def check_lead(lead: str, passage: Passage, quote: str) -> SentenceCheck:
+    """The lead passes when its quote is found verbatim in the provision it cites."""
+    located = locate_quote(quote, passage.text)
+    if located is None:
+        return SentenceCheck(text=lead, markers=[1], status="removed",
+                             reason="the quoted words are not in the cited provision")
+    return SentenceCheck(text=lead, markers=[1], status="kept", reason="cites [1]; 1 quote(s) found")
+
+
+def by_instrument(passages: list[Passage]) -> list[Passage]:
+    """Law first, then commentary; within each, provisions of one instrument together, in order."""
+    order = list(dict.fromkeys(p.doc for p in passages))
+    return sorted(passages, key=lambda p: (is_commentary(p), order.index(p.doc)))
+
+
+def related_of(passages: list[Passage]) -> list[Related]:
+    return [Related.of(p) for p in passages]
+
+
+def compose_answer(
+    question: str, selection: Selection, kind: QuestionKind = QuestionKind.PROVISION,
+    definitions: Callable[[Passage], list[Passage]] | None = None,
+) -> Answer:
+    """Lead from the strongest cited provision, then the other cited provisions (and the definitions
+    they point to, when `definitions` finds them), grouped by instrument."""
+    if not selection.cited:
+        raise ValueError("an answer needs at least one provision to cite")
+    lead_passage, *others = selection.cited
+    lead_quote = best_quote(lead_passage, question, kind=kind)
+    lines = _lead(lead_passage, lead_quote, kind)
+    checks = [check_lead(lines[0], lead_passage, lead_quote.split("\n")[0])]
+    citations = [Citation.of(1, lead_passage, lead_quote)]
+    shown = [lead_passage]
+    supporting = by_instrument(others)
+    for passage in [lead_passage, *supporting]:
+        for definition in definitions(passage) if definitions else []:
+            if definition not in shown and definition not in supporting:
+                supporting.append(definition)
+                shown.append(definition)
+    for passage in supporting:
+        marker = len(citations) + 1
+        quote = best_quote(passage, question, kind=kind)
+        lines += _line(passage, quote, marker)
         citations.append(Citation.of(marker, passage, quote))
-    return Answer(question=question, answer="\n".join(lines), declined=False, citations=citations)
+        shown.append(passage)
+    return Answer(question=question, answer="\n".join(lines), declined=False, citations=citations,
+                  related=related_of([p for p in selection.related if p not in shown]), lead=lines[0],
+                  sentences=checks, kind=kind.value)
 
 
-def decline(question: str, instruments: list[str], reason: str) -> Answer:
-    text = load_prompt("decline").format(instruments=", ".join(instruments))
-    return Answer(question=question, answer=text, declined=True, reason=reason)
+def compose_concordance(
+    question: str, occurrences: Occurrences, found: list[Passage], commentary: list[Passage], closest: Selection,
+) -> Answer:
+    """Where the term appears verbatim in the binding instruments (`found`: the provisions to quote),
+    or that it appears in none of them, then where commentary uses it, then the closest provisions."""
+    term = occurrences.term
+    citations: list[Citation] = []
+    lines: list[str] = []
+    quoted: list[Passage] = []
+
+    def cite(passage: Passage, quote: str) -> int:
+        citations.append(Citation.of(len(citations) + 1, passage, quote))
+        quoted.append(passage)
+        return len(citations)
+
+    places = [(p, best_quote(p, question, term=term)) for p in found[:MAX_PLACES]]
+    if places:
+        named = [f"{_label(p)} [{cite(p, q)}]" for p, q in places]
+        more = len(occurrences.binding) - len(places)
+        lead = load_prompt("lead_term_found").format(term=term, places=_joined(named))
+        lead += (" " + load_prompt("lead_term_more").format(count=more) if more > 0 else "") + "."
+        lines.append(lead)
+        lines += [line for (p, q), marker in zip(places, range(1, len(places) + 1)) for line in _line(p, q, marker)]
+    else:
+        lead = load_prompt("lead_term_absent").format(term=term, instruments=", ".join(occurrences.binding_instruments))
+        lines.append(lead)
+    for passage in commentary[:1]:
+        quote = best_quote(passage, question, term=term)
+        lines += _line(passage, quote, cite(passage, quote))
+    closest_law = [p for p in closest.cited if p not in quoted and not is_commentary(p)]
+    if not places and closest_law:
+        lines.append(load_prompt("closest_provisions"))
+    for passage in ([] if places else closest_law):
+        quote = best_quote(passage, question)
+        lines += _line(passage, quote, cite(passage, quote))
+    check = check_concordance(lead, term, [p for p, _ in places], len(occurrences.binding))
+    related = [p for p in [*closest.cited, *closest.related] if p not in quoted]
+    if not citations:
+        return decline(question, [], "no provision close enough", load_prompt("lead_term_absent").format(
+            term=term, instruments=", ".join(occurrences.binding_instruments)), related)
+    return Answer(question=question, answer="\n".join(lines), declined=False, citations=citations,
+                  related=related_of(related), lead=lead, sentences=[check], kind=QuestionKind.CONCORDANCE.value)
+
+
+def check_concordance(lead: str, term: str, places: list[Passage], binding_count: int) -> SentenceCheck:
+    """A concordance lead passes when every provision it names contains the term (found), or when no
+    binding provision does (absent)."""
+    pattern = term_pattern(term)
+    if places:
+        missing = [_label(p) for p in places if not pattern.search(p.text)]
+        if missing:
+            return SentenceCheck(text=lead, status="removed", reason=f"the term is not in {', '.join(missing)}")
+        return SentenceCheck(text=lead, markers=list(range(1, len(places) + 1)), status="kept",
+                             reason=f"the term is in each provision named ({binding_count} binding provisions in all)")
+    if binding_count:
+        return SentenceCheck(text=lead, status="removed", reason=f"the term is in {binding_count} binding provisions")
+    return SentenceCheck(text=lead, status="kept", reason="no binding provision of the corpus contains the term")
+
+
+def _joined(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def decline(question: str, instruments: list[str], reason: str, why: str = "",
+            closest: list[Passage] | None = None) -> Answer:
+    """A decline in plain words (`why`; `reason` keeps the measurement for the JSON), with the
+    closest provisions as related, when any are near enough to help."""
+    searched = load_prompt("decline_searched").format(instruments=", ".join(instruments)) if instruments else ""
+    text = " ".join(part for part in (why or load_prompt("decline"), searched) if part)
+    return Answer(question=question, answer=text, declined=True, reason=reason,
+                  related=related_of(closest or []))

@@ -21,6 +21,8 @@ from assistant.answer.citations import (
 )
 from assistant.answer.extractive import best_quote, compose_answer, decline
 from assistant.answer.llm import LLMTimeout, describe_failure
+from assistant.answer.questions import question_kind
+from assistant.answer.select import Selection
 from assistant.config import Settings
 from assistant.models import Answer, Citation, Draft, Passage, SentenceCheck
 from assistant.prompts import REFUSAL, load_prompt
@@ -73,8 +75,11 @@ class GenerativeAnswerer:
 
     # ---- answers
 
-    def stream(self, question: str, passages: list[Passage], instruments: list[str]) -> Iterator[Draft | Answer]:
-        """Verified drafts as the model writes, then the final Answer."""
+    def stream(self, question: str, passages: list[Passage], instruments: list[str],
+               fallback: Answer | None = None) -> Iterator[Draft | Answer]:
+        """Verified drafts as the model writes, then the final Answer; `fallback` is the extractive
+        answer shown instead when the model fails or its answer fails the checks."""
+        self._extractive = fallback
         sources = dict(enumerate(passages, start=1))
         pieces: list[Piece] = []
         checks: list[SentenceCheck] = []
@@ -92,14 +97,14 @@ class GenerativeAnswerer:
                     yield Draft(text=render_checked(checks, pieces))
         except Exception as exc:  # noqa: BLE001 - unreachable, slow or malformed: answer extractively
             why = describe_failure(exc, self.settings)
-            yield self._fallback(question, passages, checks, f"{why[0].upper()}{why[1:]}.")
+            yield self._fallback(question, passages, checks, f"{why[0].upper()}{why[1:]}.", fallback)
             return
         if REFUSAL in reply:
             yield decline(question, instruments, "the language model found no answer in the provisions retrieved")
             return
         for piece in split_pieces(reply)[len(pieces):]:
             self._check(piece, sources, pieces, checks, quotes)
-        yield self._finish(question, passages, pieces, checks, quotes)
+        yield self._finish(question, passages, pieces, checks, quotes, fallback)
 
     def _deltas(self, messages) -> Iterator[str]:
         deadline = time.monotonic() + self.settings.llm_timeout
@@ -116,9 +121,9 @@ class GenerativeAnswerer:
         for marker, span in located.items():
             quotes.setdefault(marker, span)
 
-    def _finish(self, question, passages, pieces, checks, quotes) -> Answer:
+    def _finish(self, question, passages, pieces, checks, quotes, fallback: Answer | None) -> Answer:
         if not checks:
-            return self._fallback(question, passages, checks, "The language model sent an empty reply.")
+            return self._fallback(question, passages, checks, "The language model sent an empty reply.", fallback)
         legal = legal_sentences(checks)
         kept = [c for c in legal if c.status == "kept"]
         removed = sum(c.status == "removed" for c in checks)
@@ -127,7 +132,7 @@ class GenerativeAnswerer:
             return self._fallback(
                 question, passages, checks,
                 f"The model's answer did not pass the citation checks ({len(kept)} of {len(legal)} legal "
-                f"statements verified, {removed} removed, {flagged} flagged).")
+                f"statements verified, {removed} removed, {flagged} flagged).", fallback)
         cited = sorted({n for c in checks if c.status != "removed" for n in c.markers})
         citations = [self._citation(n, passages[n - 1], question, quotes) for n in cited]
         notice = (f"{removed} sentence(s) of the model's answer were removed: their citation did not match the "
@@ -140,8 +145,9 @@ class GenerativeAnswerer:
         quote = quotes.get(marker) or best_quote(passage, question)  # a located quote is verbatim source text
         return Citation.of(marker, passage, quote)
 
-    def _fallback(self, question: str, passages: list[Passage], checks: list[SentenceCheck], why: str) -> Answer:
-        answer = compose_answer(question, passages)
+    def _fallback(self, question: str, passages: list[Passage], checks: list[SentenceCheck], why: str,
+                  fallback: Answer | None = None) -> Answer:
+        answer = fallback or compose_answer(question, Selection(cited=passages, related=[]), question_kind(question))
         return answer.model_copy(update={
             "backend": "extractive-fallback", "sentences": checks,
             "notice": f"{why} Showing the quoted provisions instead.",

@@ -545,6 +545,8 @@ def parse_document(source: Source, path: Path) -> Document:
     else:
         raise UnreadableDocumentError(path, f"unknown document family '{source.family}'")
     units = [unit for unit in units if unit.text.strip()]
+    if source.editorial_footnotes:
+        units = [unit.model_copy(update={"notes": [], "editorial": unit.notes}) for unit in units]
     if not units:
         raise UnreadableDocumentError(path, "no provisions found")
     return Document(source=source, units=units)

@@ -11,6 +11,10 @@ rule of the same document (`art. 7(1)(g)` matches gold `art. 7(2)(f)`).
 - nDCG@10: binary gain, each gold pinpoint credited once, ideal = min(|gold|, 10) hits on top.
 - citation precision: share of cited units that match a gold pinpoint or contain a key fact.
 - citation recall: share of gold pinpoints matched by a citation.
+- answer article / pinpoint hit@5: hit@5 over what an answer shows, its citations then its related
+  provisions (the links it lists but does not quote).
+- lead verified: share of extractive answers that open with a lead whose check passed (its quote is
+  verbatim in the provision it cites, or its concordance statement holds).
 - quote validity: share of citations whose quote is found verbatim in the cited unit.
 - key-fact coverage: share of key facts found in the answer (case and spacing ignored).
 - decline precision / recall: of the questions declined, the share that are unanswerable; of the
@@ -112,6 +116,11 @@ def citation_precision(cited: list[Pinpoint], cited_texts: list[str], gold: list
         for c, text in zip(cited, cited_texts)
     )
     return good / len(cited)
+
+
+def lead_verified(checks) -> bool:
+    """Whether an answer's lead (its first checked sentence) passed the verifier."""
+    return bool(checks) and checks[0].status == "kept"
 
 
 def citation_recall(cited: list[Pinpoint], gold: list[Pinpoint]) -> float:

@@ -8,7 +8,10 @@ from pathlib import Path
 SUMMARY_KEYS = [
     ("article_hit@5", "article hit@5"), ("pinpoint_hit@5", "pinpoint hit@5"), ("article_mrr", "article MRR"),
     ("pinpoint_ndcg@10", "pinpoint nDCG@10"), ("pinpoint_recall@5", "pinpoint recall@5"),
+    ("answer_article_hit@5", "article hit@5, cited + related"),
+    ("answer_pinpoint_hit@5", "pinpoint hit@5, cited + related"),
     ("citation_precision", "citation precision"), ("citation_recall", "citation recall"),
+    ("citations_per_answer", "citations per answer"), ("lead_verified", "lead verified"),
     ("quote_validity", "quote validity"), ("key_fact_coverage", "key-fact coverage"),
     ("decline_recall", "out-of-scope declined"), ("decline_precision", "decline precision"),
     ("wrongly_declined", "answerable wrongly declined"), ("latency_p50_ms", "latency p50 (ms)"),
@@ -19,7 +22,8 @@ VERIFIER_KEYS = [
     ("sentences_flagged", "sentences flagged"), ("sentences_removed", "sentences removed"),
     ("fallback_rate", "fell back to extractive"), ("model_failures", "model failures (unreachable, slow, malformed)"),
 ]
-TOPIC_KEYS = ["article_hit@5", "pinpoint_hit@5", "article_mrr", "citation_precision", "key_fact_coverage"]
+TOPIC_KEYS = ["article_hit@5", "pinpoint_hit@5", "article_mrr", "citation_precision", "key_fact_coverage",
+              "lead_verified"]
 
 
 def _fmt(value) -> str:

@@ -77,11 +77,17 @@ def run_assistant(bot: Assistant, record: EvalRecord) -> dict:
         retrieve_ms=retrieve_ms, ask_ms=ask_ms, backend=answer.backend, notice=answer.notice,
         sentences=[{"status": c.status, "reason": c.reason, "text": c.text} for c in answer.sentences],
     )
+    row.update(related=[f"{r.doc}: {r.unit}" for r in answer.related], lead=answer.lead, kind_found=answer.kind)
     if record.answerable:
         _score_retrieval(row, m.as_ranking((p.doc, p.unit) for p in passages), record)
         if not answer.declined:
             row["citation_precision"] = m.citation_precision(cited, texts, record.gold, record.key_facts)
             row["key_fact_coverage"] = m.key_fact_coverage(answer.answer, record.key_facts)
+            shown = m.as_ranking(cited + [(r.doc, r.unit) for r in answer.related])
+            row["answer_article_hit@5"] = float(m.hit_at_k(shown, record.gold, 5, "article"))
+            row["answer_pinpoint_hit@5"] = float(m.hit_at_k(shown, record.gold, 5, "pinpoint"))
+            if answer.backend == "extractive":
+                row["lead_verified"] = float(bool(answer.lead) and m.lead_verified(answer.sentences))
         row["citation_recall"] = m.citation_recall(cited, record.gold) if not answer.declined else 0.0
     return row
 
@@ -128,15 +134,22 @@ RETRIEVAL_KEYS = [f"{level}_{name}" for level in ("article", "pinpoint")
                   for name in ("hit@1", "hit@3", "hit@5", "recall@5", "mrr", "ndcg@10")]
 
 
+ANSWER_KEYS = ["citation_precision", "citation_recall", "key_fact_coverage", "answer_article_hit@5",
+               "answer_pinpoint_hit@5", "lead_verified"]
+
+
 def aggregate(rows: list[dict]) -> dict:
     answerable = [r for r in rows if r["answerable"]]
     unanswerable = [r for r in rows if not r["answerable"]]
     declined = [r for r in rows if r["declined"]]
     quotes = [valid for r in rows for valid in r["quotes_valid"]]
     result: dict = {"questions": len(rows), "answerable": len(answerable), "unanswerable": len(unanswerable)}
-    for key in RETRIEVAL_KEYS + ["citation_precision", "citation_recall", "key_fact_coverage"]:
+    for key in RETRIEVAL_KEYS + ANSWER_KEYS:
         result[key] = _mean(answerable, key)
     result["quote_validity"] = round(sum(quotes) / len(quotes), 4) if quotes else None
+    answered = [r for r in answerable if not r["declined"]]
+    result["citations_per_answer"] = (round(sum(len(r["citations"]) for r in answered) / len(answered), 2)
+                                      if answered else None)
     correct_declines = sum(not r["answerable"] for r in declined)
     result["decline_precision"] = round(correct_declines / len(declined), 4) if declined else None
     result["decline_recall"] = round(correct_declines / len(unanswerable), 4) if unanswerable else None

@@ -11,7 +11,7 @@ from assistant.config import Settings
 from assistant.core import Assistant
 from assistant.evals.dataset import load_dataset
 from assistant.evals.report import SUMMARY_KEYS, write_report
-from assistant.evals.runner import RETRIEVAL_KEYS, Preset, aggregate, breakdown, load_presets, run_preset
+from assistant.evals.runner import ANSWER_KEYS, RETRIEVAL_KEYS, Preset, aggregate, breakdown, load_presets, run_preset
 from assistant.prompts import prompt_version
 
 
@@ -63,8 +63,8 @@ def evaluate(settings: Settings, dataset: str, names: list[str], *, limit: int |
     summary = {
         name: {
             "overall": aggregate(rows),
-            "by_topic": breakdown(rows, "topic", RETRIEVAL_KEYS + ["citation_precision", "key_fact_coverage"]),
-            "by_kind": breakdown(rows, "kind", RETRIEVAL_KEYS + ["citation_precision", "key_fact_coverage"]),
+            "by_topic": breakdown(rows, "topic", RETRIEVAL_KEYS + ANSWER_KEYS),
+            "by_kind": breakdown(rows, "kind", RETRIEVAL_KEYS + ANSWER_KEYS),
         }
         for name, rows in results.items()
     }

@@ -31,6 +31,8 @@ CSS = """
 .src-context { font-size: 0.85em; font-style: italic; margin: 4px 0; }
 .src-text { line-height: 1.5; }
 .src-links { font-size: 0.9em; margin-top: 6px; }
+.src-related-name { font-weight: 600; margin-top: 14px; }
+.src-related { border-style: dashed; }
 .src-links-name { font-weight: 600; }
 .src-link { display: inline-block; margin: 2px 6px 2px 0; vertical-align: top; }
 .src-link[open] { display: block; border-left: 3px solid var(--border-color-primary); padding-left: 8px; }

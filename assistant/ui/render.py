@@ -16,9 +16,20 @@ def chat_markdown(answer: Answer, turn: int) -> str:
     was searched when it differs from the question (a follow-up read with the conversation)."""
     notice = f"⚠️ *{_escape_markdown(answer.notice)}*\n\n" if answer.notice else ""
     searched = f"\n\n*{_escape_markdown(searched_as(answer))}*" if searched_as(answer) else ""
-    if answer.declined:
-        return f"{notice}{_escape_markdown(answer.answer)}\n\n*({_escape_markdown(answer.reason)})*{searched}"
-    return notice + linked_markdown(answer.answer, turn) + searched
+    related = f"\n\n{related_markdown(answer, turn)}" if answer.related else ""
+    if answer.declined:  # the plain reason is the answer; the measured one stays in the JSON
+        return f"{notice}{_escape_markdown(answer.answer)}{related}{searched}"
+    return notice + linked_markdown(answer.answer, turn) + related + searched
+
+
+def related_heading(answer: Answer) -> str:
+    return "Closest provisions (they do not answer it)" if answer.declined else "Related provisions (not quoted)"
+
+
+def related_markdown(answer: Answer, turn: int) -> str:
+    """The provisions found but not quoted, each a link to its (closed) card in the sources panel."""
+    links = " · ".join(f"[{_escape_markdown(r.label)}](#src-{turn}-r{i})" for i, r in enumerate(answer.related, 1))
+    return f"*{related_heading(answer)}:* {links}"
 
 
 def searched_as(answer: Answer) -> str:
@@ -75,13 +86,13 @@ def links_html(links: dict[str, list[tuple[str, str]]]) -> str:
 
 
 def sources_html(answer: Answer | None, units: list[Unit], turn: int,
-                 links: list[dict[str, list[tuple[str, str]]]] | None = None) -> str:
+                 links: list[dict[str, list[tuple[str, str]]]] | None = None,
+                 related_units: list[Unit | None] | None = None) -> str:
     if answer is None:
         return "<div class='sources-empty'>Sources of the latest answer appear here.</div>"
-    if answer.declined:
-        return ("<div class='sources-empty'>No sources: the question was declined.<br>"
-                f"<small>{html.escape(answer.reason)}</small></div>")
     cards = []
+    if answer.declined:
+        cards.append("<div class='sources-empty sources-declined'>No sources: the question was declined.</div>")
     links = links or [{} for _ in units]
     for citation, unit, linked in zip(answer.citations, units, links):
         page = f" · PDF p. {citation.page}" if citation.page else ""
@@ -93,6 +104,17 @@ def sources_html(answer: Answer | None, units: list[Unit], turn: int,
             f"<div class='src-heading'>{html.escape(unit.heading)} — {html.escape(citation.title)}</div>"
             f"{context}<div class='src-text'>{highlight(unit.full_text, citation.quote)}</div>"
             f"{links_html(linked)}</details>"
+        )
+    related = [(r, u) for r, u in zip(answer.related, related_units or []) if u is not None]
+    if related:
+        cards.append(f"<div class='src-related-name'>{related_heading(answer)}</div>")
+    for number, (entry, unit) in enumerate(related, start=1):
+        page = f" · PDF p. {unit.page}" if unit.page else ""
+        cards.append(
+            f"<details class='src-card src-related' id='src-{turn}-r{number}'>"
+            f"<summary><b>{html.escape(entry.label)}</b>{page}</summary>"
+            f"<div class='src-heading'>{html.escape(unit.heading)}</div>"
+            f"<div class='src-text'>{html.escape(unit.full_text).replace(chr(10), '<br>')}</div></details>"
         )
     return "\n".join(cards)
 
@@ -108,8 +130,9 @@ def transcript_markdown(turns: list[dict], title: str = "Gender Justice Assistan
         parts += [answer.answer, ""]
         if searched_as(answer):
             parts += [f"_{searched_as(answer)}_", ""]
+        if answer.related:
+            parts += [f"{related_heading(answer)}: " + "; ".join(r.label for r in answer.related), ""]
         if answer.declined:
-            parts += [f"_Declined: {answer.reason}_", ""]
             continue
         parts += ["Sources:", ""]
         for citation in answer.citations:

@@ -130,7 +130,8 @@ def _responder(bot: Assistant, instrument_count: int):
         turns.append({"answer": answer.model_dump()})
         units = [bot.unit(c.doc, c.unit) for c in answer.citations]
         links = [bot.linked_provisions(c.doc, c.unit) for c in answer.citations]
-        yield "", chat, turns, sources_html(answer, units, turn, links)
+        related = [bot.unit(r.doc, r.unit) for r in answer.related]
+        yield "", chat, turns, sources_html(answer, units, turn, links, related)
 
     return respond
 

@@ -1,0 +1,68 @@
+"""What a question asks for, which decides how an answer opens: a definition ("How does the Statute
+define forced pregnancy?"), the elements of a crime ("What must be proved for …?"), whether a term is
+in the law at all ("Is forced marriage a crime under the Rome Statute?"), or what a provision says
+(every other question)."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class QuestionKind(StrEnum):
+    DEFINITION = "definition"
+    ELEMENTS = "elements"
+    CONCORDANCE = "concordance"
+    PROVISION = "provision"
+
+
+ELEMENTS_QUESTION = re.compile(
+    r"\belements?\b|\bprove[dn]?\b|\bproof\b"
+    r"|\b(?:must|has to|have to|needs? to) be (?:shown|proved|proven|established)\b"
+    r"|\b(?:to|must|has to|have to) (?:show|establish)\b",
+    re.IGNORECASE)
+DEFINITION_QUESTION = re.compile(
+    r"\bhow (?:is|are|does|do) .{0,80}\bdefine[sd]?\b|\bdefin(?:e|es|ed|ition) of\b"
+    r"|\bwhat (?:is|are) (?:meant by|the meaning)\b|\bwhat does .{1,60}\bmean\b|\bmeaning of\b"
+    r"|\bwhat (?:counts|qualifies) as\b|^what (?:is|are) (?:an? |the )?[\w“\"' -]{2,40}\?$",
+    re.IGNORECASE)
+# "Is forced marriage a crime under the Rome Statute?", "Is gender apartheid a crime at the ICC?",
+# "Does the Statute mention forced marriage?", "Is forced pregnancy recognised as a war crime?"
+CRIME_WORDS = r"(?:an? )?(?:(?:war |international |separate |standalone |stand-alone |distinct )?crimes?|offen[cs]es?" \
+              r"|crimes? against humanity)"
+IS_TERM_A_CRIME = re.compile(
+    rf"^(?:[^?,]{{3,80}},\s*)?(?:is|are)\s+(?P<term>[^?]{{3,60}}?)\s+(?:(?:itself\s+)?{CRIME_WORDS}|(?:explicitly\s+|expressly\s+)?"
+    rf"(?:criminali[sz]ed|prohibited|recogni[sz]ed|mentioned|listed|named|covered)\b)",
+    re.IGNORECASE)
+DOES_IT_MENTION = re.compile(
+    r"^(?:does|do)\s+(?:the\s+)?(?:[\w ]{1,40}?)\s+"
+    r"(?:mention|name|list|recogni[sz]e|criminali[sz]e|prohibit|refer to)\s+"
+    r"(?P<term>[^?]{3,60}?)\s*(?:as\b[^?]*)?\?*$",
+    re.IGNORECASE)
+LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+TRAILING_ARTICLE = re.compile(r"\s+(?:a|an|the)$", re.IGNORECASE)
+QUOTES = "“”\"'‘’"
+
+
+def question_kind(question: str) -> QuestionKind:
+    text = question.strip()
+    if concordance_term(text):
+        return QuestionKind.CONCORDANCE
+    if ELEMENTS_QUESTION.search(text):
+        return QuestionKind.ELEMENTS
+    if DEFINITION_QUESTION.search(text):
+        return QuestionKind.DEFINITION
+    return QuestionKind.PROVISION
+
+
+def concordance_term(question: str) -> str | None:
+    """The term whose presence in the law the question asks about ("forced marriage"), or None."""
+    text = question.strip()
+    match = IS_TERM_A_CRIME.match(text) or DOES_IT_MENTION.match(text)
+    if not match:
+        return None
+    term = LEADING_ARTICLE.sub("", match.group("term").strip(" ,.")).strip(QUOTES + " ")
+    term = TRAILING_ARTICLE.sub("", term)
+    if not term or len(term.split()) > 5 or re.search(r"\b(?:it|this|that|they|there)\b", term, re.IGNORECASE):
+        return None  # "Is it a crime …" is a follow-up, not a term to look up
+    return term

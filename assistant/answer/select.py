@@ -1,0 +1,97 @@
+"""Which retrieved provisions an answer quotes and cites, and which it only lists as related.
+
+Retrieval finds provisions that are near the question; an answer cites only those that address it
+(typically one to three). A provision addresses the question when it is close to it (fused score and
+cosine), uses its words, and is the kind of text the question asks for: the Elements of a crime for
+"what must be proved", a definition ("… means …") for "how is … defined", and law before
+commentary. Use-of-terms provisions are never quoted unless the question names them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.answer.questions import QuestionKind
+from assistant.models import CRIME_ELEMENTS, Passage
+from assistant.terms import content_stems
+
+LAW = ("treaty", "icc-instrument", "upload")  # uploads are the user's own material: not demoted
+DEFINES = re.compile(r"\bmeans\b|\brefers to\b|\bit is understood that\b|\bshall mean\b", re.IGNORECASE)
+COMMENTARY_PENALTY = 0.5  # commentary addresses a question of law only when no provision does
+KIND_BONUS = 0.3  # the Elements of a crime, for a question on what must be proved
+DEFINITION_BONUS = 0.15
+
+
+@dataclass(frozen=True)
+class Selection:
+    cited: list[Passage]  # quoted, law first
+    related: list[Passage]  # retrieved but not on point enough to quote
+
+
+def is_commentary(passage: Passage) -> bool:
+    return passage.authority not in LAW
+
+
+def word_cover(question: str, passage: Passage, rarity: dict[str, float]) -> float:
+    """Share of the question's content words that the provision (with its heading) uses, each word
+    weighted by its rarity in the corpus (words the corpus never uses cannot tell provisions apart)."""
+    asked = content_stems(question)
+    weight = {stem: rarity.get(stem, 0.0) for stem in asked}
+    if not any(weight.values()):
+        return 0.0
+    used = asked & content_stems(f"{passage.heading}\n{passage.text}")
+    return sum(weight[s] for s in used) / (sum(weight.values()) or 1.0)
+
+
+@dataclass(frozen=True)
+class Question:
+    """What the strength of a provision is measured against."""
+
+    text: str
+    kind: QuestionKind
+    named_docs: frozenset[str]  # instruments the question names: their commentary is not demoted
+    rarity: dict[str, float]
+
+
+def strength(passage: Passage, question: Question, top_score: float) -> float:
+    """How squarely a provision addresses the question (comparable within one question only)."""
+    kind = question.kind
+    cover = word_cover(question.text, passage, question.rarity)
+    value = 0.5 * passage.score / (top_score or 1.0) + cover + passage.dense
+    if passage.exact:
+        value += 1.0
+    if is_commentary(passage) and passage.doc not in question.named_docs:
+        value -= COMMENTARY_PENALTY
+    lists_elements = passage.family == CRIME_ELEMENTS and "\n" in passage.text
+    if kind is QuestionKind.ELEMENTS:
+        value += KIND_BONUS if lists_elements else -KIND_BONUS / 3
+    elif lists_elements:  # the Elements assist in applying the Statute (art. 9): its provision comes first
+        value -= KIND_BONUS / 3
+    if kind is QuestionKind.DEFINITION and DEFINES.search(passage.text):
+        value += DEFINITION_BONUS
+    return value
+
+
+def select_on_point(question: Question, passages: list[Passage], *, max_cited: int, margin: float) -> Selection:
+    """The provisions to quote (the strongest, and any within `margin` of it, at most `max_cited`; every
+    provision the question names) and the rest as related, in retrieval order."""
+    quotable = [p for p in passages if p.exact or not p.explains_terms]
+    if not quotable:
+        return Selection(cited=[], related=list(passages))
+    top = max(p.score for p in passages)
+    strengths = {id(p): strength(p, question, top) for p in quotable}
+    ranked = sorted(quotable, key=lambda p: -strengths[id(p)])
+    best = strengths[id(ranked[0])]
+    cited = [ranked[0]]
+    for passage in ranked[1:]:
+        if len(cited) >= max_cited and not passage.exact:
+            continue
+        if passage.exact or strengths[id(passage)] >= best - margin:
+            cited.append(passage)
+    cited = law_first(cited)
+    return Selection(cited=cited, related=[p for p in passages if p not in cited])
+
+
+def law_first(passages: list[Passage]) -> list[Passage]:
+    """Law before commentary; within each, the order given."""
+    return sorted(passages, key=is_commentary)
