@@ -19,6 +19,7 @@ from assistant.embedding import load_embedder
 from assistant.errors import InvalidQuestionError
 from assistant.followups import is_follow_up
 from assistant.index import IndexStore, open_index
+from assistant.locators import without_elements_suffix
 from assistant.models import Answer, Draft, Passage, Unit
 from assistant.prompts import prompt_version
 from assistant.retrieval import Retriever, expand_query, hinted_documents, merge_by_score
@@ -28,6 +29,7 @@ from assistant.uploads import DOC_PREFIX, UploadSnapshot, UploadStore
 
 UPLOADS = "uploads"  # the document filter value that stands for every uploaded document
 CLOSEST = 2  # provisions listed with a decline, when the question's topic is in the corpus
+CLOSEST_LAW = 3  # provisions quoted when the law does not use the term a question asks about
 STREAM_WORDS = 12  # words per streamed draft of an extractive answer
 
 
@@ -264,11 +266,23 @@ class Assistant:
         words for it (the synonyms file: "forced marriage" → "other inhumane acts")."""
         words = " ".join([term, *self.retriever.synonyms.get(term.lower(), [])])
         found = self.retriever.retrieve(words, docs=docs).passages if docs != [] else []
-        law = [p for p in found if not is_commentary(p) and p.dense >= self.settings.decline_threshold]
+        near = [p for p in found if not is_commentary(p) and p.dense >= self.settings.decline_threshold]
+        law = list({(p.doc, p.unit): p for p in map(self._elaborated, near)}.values())
         question = Question(words, QuestionKind.PROVISION, frozenset(), self.rarity)
-        chosen = select_on_point(question, law, max_cited=CLOSEST, margin=self.settings.cite_margin) if law else None
+        chosen = select_on_point(question, law, max_cited=CLOSEST_LAW, margin=float("inf")) if law else None
         cited = chosen.cited if chosen else []
         return Selection(cited=cited, related=[p for p in found if p not in cited])
+
+    def _elaborated(self, passage: Passage) -> Passage:
+        """The Statute provision that the Elements of a crime elaborate (`art. 7(1)(g)-2` → `art. 7(1)(g)`):
+        the law a practitioner cites; the passage itself when it elaborates nothing."""
+        source = next((s for s in self.sources if s.id == passage.doc), None)
+        if source is None or not source.elaborates:
+            return passage
+        unit = self.store.unit(source.elaborates, without_elements_suffix(passage.unit))
+        if unit is None:
+            return passage
+        return self._passage(unit).model_copy(update={"score": passage.score, "dense": passage.dense})
 
     def _definitions(self, passage: Passage, question: str) -> list[Passage]:
         """The definitions a quoted provision points to ("forced pregnancy, as defined in article 7,

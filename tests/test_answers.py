@@ -137,3 +137,47 @@ def test_a_commander_question_is_not_mistaken_for_case_law(assistant):
     assert not answer.declined
     found = [c.unit for c in answer.citations] + [r.unit for r in answer.related]
     assert "art. 28(1)" in found or "art. 28(1)(a)" in found
+
+
+def test_a_crime_the_law_does_not_name_is_said_to_be_absent_with_the_closest_provisions(assistant):
+    answer = assistant.ask("Is forced marriage a crime under the Rome Statute?")
+    assert answer.kind == "concordance" and not answer.declined
+    assert answer.lead.startswith("The words “forced marriage” do not appear in any binding instrument indexed (")
+    assert answer.sentences[0].status == "kept"
+    cited = [(c.doc, c.unit) for c in answer.citations]
+    assert ("rome-statute", "art. 7(1)(g)") in cited and ("rome-statute", "art. 7(1)(k)") in cited
+    assert "(commentary, not law)" in answer.answer  # WIGJ uses the words: quoted, and labelled
+
+
+def test_a_term_the_law_uses_is_found_where_it_appears(assistant):
+    answer = assistant.ask("Is forced pregnancy a crime under the Rome Statute?")
+    assert answer.lead.startswith("The words “forced pregnancy” appear in Rome Statute, art. ")
+    named = re.findall(r"\[(\d+)\]", answer.lead)
+    assert named and answer.sentences[0].status == "kept"
+    for marker in map(int, named):
+        unit = assistant.store.unit(answer.citations[marker - 1].doc, answer.citations[marker - 1].unit)
+        assert "forced pregnancy" in unit.text.lower()
+
+
+def test_commentary_comes_after_law_and_is_labelled(assistant):
+    answer = assistant.ask("Is gender apartheid a crime at the ICC?")
+    lines = answer.answer.splitlines()
+    commentary = [i for i, line in enumerate(lines) if line.startswith("WIGJ")]
+    assert commentary and all("(commentary, not law)" in lines[i] for i in commentary)
+    assert "do not explicitly recognise “gender apartheid” as a standalone crime" in answer.answer
+    assert ("rome-statute", "art. 7(1)(j)") in [(c.doc, c.unit) for c in answer.citations]
+
+
+def test_a_provision_that_uses_a_defined_term_brings_the_definition(assistant):
+    answer = assistant.ask("Does article 8(2)(e)(vi) cover forced pregnancy?")
+    assert [(c.doc, c.unit) for c in answer.citations][:2] == [("rome-statute", "art. 8(2)(e)(vi)"),
+                                                               ("rome-statute", "art. 7(2)(f)")]
+    assert "art. 7(2)(f), the definition that art. 8(2)(e)(vi) points to: “Forced pregnancy” means" in answer.answer
+
+
+def test_provisions_found_but_not_on_point_are_related_not_quoted(assistant):
+    answer = assistant.ask("How does the Rome Statute define forced pregnancy?")
+    assert len(answer.citations) <= 3 and answer.related
+    quoted = {(c.doc, c.unit) for c in answer.citations}
+    assert not quoted & {(r.doc, r.unit) for r in answer.related}
+    assert all(r.label == f"{r.label.split(', ')[0]}, {r.unit}" for r in answer.related)

@@ -102,6 +102,26 @@ def test_question_gets_an_answer_with_a_marker_and_its_sources(page, server):
     assert not [u for u in page.outside_requests if not u.startswith(server)], "the page fetched from outside"
 
 
+def test_related_provisions_are_links_to_closed_cards_not_quotes(page):
+    ask(page, "What is forced pregnancy under the Rome Statute?")
+    chat = page.locator("#chat")
+    assert "Related provisions (not quoted):" in chat.inner_text()
+    link = chat.locator("a[href='#src-1-r1']")
+    label = link.inner_text()
+    card = page.locator("#src-1-r1")
+    assert label in card.inner_text() and card.get_attribute("open") is None
+    card.locator("summary").click()
+    assert card.locator(".src-text").is_visible()
+
+
+def test_a_decline_says_why_in_plain_words_and_lists_the_closest_provisions(page):
+    ask(page, "What did the Ongwen judgment decide about forced pregnancy?")
+    text = page.locator("#chat").inner_text()
+    assert "The corpus holds legal instruments, not case law" in text
+    assert "Closest provisions (they do not answer it):" in text and "art. 7(2)(f)" in text
+    assert "threshold" not in text and "similarity" not in text
+
+
 def test_clicking_a_marker_opens_the_source_with_the_quote_highlighted(page):
     ask(page, "Does a survivor's silence count as consent at the ICC?")
     page.locator("#chat a", has_text="[1]").first.click()

@@ -114,22 +114,35 @@ def compose_answer(
     lines = _lead(lead_passage, lead_quote, kind)
     checks = [check_lead(lines[0], lead_passage, lead_quote.split("\n")[0])]
     citations = [Citation.of(1, lead_passage, lead_quote)]
-    shown = [lead_passage]
     supporting = by_instrument(others)
+    pointed_from: dict[tuple[str, str], Passage] = {}  # definition → the quoted provision that points to it
     for passage in [lead_passage, *supporting]:
         for definition in definitions(passage) if definitions else []:
-            if definition not in shown and definition not in supporting:
+            if _key(definition) not in {_key(p) for p in [lead_passage, *supporting]}:
                 supporting.append(definition)
-                shown.append(definition)
+                pointed_from[_key(definition)] = passage
     for passage in supporting:
         marker = len(citations) + 1
         quote = best_quote(passage, question, kind=kind)
-        lines += _line(passage, quote, marker)
+        if _key(passage) in pointed_from:
+            lines.append(load_prompt("definition_line").format(
+                label=_label(passage), referrer=pointed_from[_key(passage)].unit, quote=quote, marker=marker))
+        else:
+            lines += _line(passage, quote, marker)
         citations.append(Citation.of(marker, passage, quote))
-        shown.append(passage)
     return Answer(question=question, answer="\n".join(lines), declined=False, citations=citations,
-                  related=related_of([p for p in selection.related if p not in shown]), lead=lines[0],
-                  sentences=checks, kind=kind.value)
+                  related=_not_quoted(selection.related, citations), lead=lines[0], sentences=checks,
+                  kind=kind.value)
+
+
+def _key(passage: Passage) -> tuple[str, str]:
+    return passage.doc, passage.unit
+
+
+def _not_quoted(passages: list[Passage], citations: list[Citation]) -> list[Related]:
+    quoted = {(c.doc, c.unit) for c in citations}
+    unique = {_key(p): p for p in reversed(passages)}  # the first occurrence wins
+    return related_of([p for p in reversed(unique.values()) if _key(p) not in quoted])
 
 
 def compose_concordance(
@@ -149,10 +162,13 @@ def compose_concordance(
 
     places = [(p, best_quote(p, question, term=term)) for p in found[:MAX_PLACES]]
     if places:
-        named = [f"{_label(p)} [{cite(p, q)}]" for p, q in places]
+        named = [f"{_place(p, i == 0 or p.doc != places[i - 1][0].doc)} [{cite(p, q)}]"
+                 for i, (p, q) in enumerate(places)]
         more = len(occurrences.binding) - len(places)
         lead = load_prompt("lead_term_found").format(term=term, places=_joined(named))
-        lead += (" " + load_prompt("lead_term_more").format(count=more) if more > 0 else "") + "."
+        if more > 0:
+            lead += ", " + load_prompt("lead_term_more" if more > 1 else "lead_term_one_more").format(count=more)
+        lead += "."
         lines.append(lead)
         lines += [line for (p, q), marker in zip(places, range(1, len(places) + 1)) for line in _line(p, q, marker)]
     else:
@@ -161,19 +177,16 @@ def compose_concordance(
     for passage in commentary[:1]:
         quote = best_quote(passage, question, term=term)
         lines += _line(passage, quote, cite(passage, quote))
-    closest_law = [p for p in closest.cited if p not in quoted and not is_commentary(p)]
+    closest_law = [p for p in closest.cited if _key(p) not in {_key(q) for q in quoted} and not is_commentary(p)]
     if not places and closest_law:
         lines.append(load_prompt("closest_provisions"))
     for passage in ([] if places else closest_law):
         quote = best_quote(passage, question)
         lines += _line(passage, quote, cite(passage, quote))
     check = check_concordance(lead, term, [p for p, _ in places], len(occurrences.binding))
-    related = [p for p in [*closest.cited, *closest.related] if p not in quoted]
-    if not citations:
-        return decline(question, [], "no provision close enough", load_prompt("lead_term_absent").format(
-            term=term, instruments=", ".join(occurrences.binding_instruments)), related)
+    related = _not_quoted([*closest.cited, *closest.related], citations)
     return Answer(question=question, answer="\n".join(lines), declined=False, citations=citations,
-                  related=related_of(related), lead=lead, sentences=[check], kind=QuestionKind.CONCORDANCE.value)
+                  related=related, lead=lead, sentences=[check], kind=QuestionKind.CONCORDANCE.value)
 
 
 def check_concordance(lead: str, term: str, places: list[Passage], binding_count: int) -> SentenceCheck:
@@ -189,6 +202,11 @@ def check_concordance(lead: str, term: str, places: list[Passage], binding_count
     if binding_count:
         return SentenceCheck(text=lead, status="removed", reason=f"the term is in {binding_count} binding provisions")
     return SentenceCheck(text=lead, status="kept", reason="no binding provision of the corpus contains the term")
+
+
+def _place(passage: Passage, with_instrument: bool) -> str:
+    """"Rome Statute, art. 7(1)(g)", then "art. 7(2)(f)" for the next provision of the same instrument."""
+    return _label(passage) if with_instrument else passage.unit
 
 
 def _joined(items: list[str]) -> str:

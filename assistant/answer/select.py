@@ -66,7 +66,7 @@ def strength(passage: Passage, question: Question, top_score: float) -> float:
     if kind is QuestionKind.ELEMENTS:
         value += KIND_BONUS if lists_elements else -KIND_BONUS / 3
     elif lists_elements:  # the Elements assist in applying the Statute (art. 9): its provision comes first
-        value -= KIND_BONUS / 3
+        value -= KIND_BONUS
     if kind is QuestionKind.DEFINITION and DEFINES.search(passage.text):
         value += DEFINITION_BONUS
     return value

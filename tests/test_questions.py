@@ -1,0 +1,39 @@
+"""What a question asks for decides how its answer opens."""
+
+import pytest
+
+from assistant.answer.concordance import term_pattern
+from assistant.answer.questions import QuestionKind, concordance_term, question_kind
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("How does the Rome Statute define forced pregnancy?", QuestionKind.DEFINITION),
+    ("What counts as gender under the Rome Statute?", QuestionKind.DEFINITION),
+    ("What must the prosecution prove for sexual slavery as a crime against humanity?", QuestionKind.ELEMENTS),
+    ("What are the elements of the war crime of rape?", QuestionKind.ELEMENTS),
+    ("Is forced marriage a crime under the Rome Statute?", QuestionKind.CONCORDANCE),
+    ("Does the Rome Statute mention forced abortion?", QuestionKind.CONCORDANCE),
+    ("Can a commander be liable for rapes by his troops?", QuestionKind.PROVISION),
+    ("Is it also a war crime, or only a crime against humanity?", QuestionKind.PROVISION),
+])
+def test_question_kinds(question, kind):
+    assert question_kind(question) is kind
+
+
+@pytest.mark.parametrize("question, term", [
+    ("Is forced marriage a crime under the Rome Statute?", "forced marriage"),
+    ("Is gender apartheid a crime at the ICC?", "gender apartheid"),
+    ("In an international armed conflict, is rape a war crime under the Rome Statute?", "rape"),
+    ("Does the Statute criminalise forced abortion?", "forced abortion"),
+    ("Is enforced sterilisation prohibited?", "enforced sterilisation"),
+    ("Is it a crime against humanity?", None),  # a follow-up, not a term
+])
+def test_the_term_a_concordance_question_asks_about(question, term):
+    assert concordance_term(question) == term
+
+
+def test_a_term_matches_either_spelling_a_plural_and_any_spacing():
+    pattern = term_pattern("enforced sterilisation")
+    assert pattern.search("(g) … enforced sterilization, or any other form")
+    assert pattern.search("Enforced  sterilisations were")
+    assert not pattern.search("enforced disappearance of persons")
