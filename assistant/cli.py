@@ -345,7 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="answer a question with pinpoint citations")
     ask.add_argument("question", nargs="?", help="the question; with --json and none, read one per line from stdin")
     ask.add_argument("--doc", action="append", help="search only this document id (repeatable)")
-    ask.add_argument("-k", type=int, default=None, help="how many provisions to cite at most (default 5)")
+    ask.add_argument("-k", type=int, default=None, help="how many provisions to find, quoted or related (default 5)")
     ask.add_argument("--json", action="store_true", help="print the Answer as JSON (one line per question)")
     ask.set_defaults(func=cmd_ask)
 

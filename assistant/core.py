@@ -20,7 +20,7 @@ from assistant.errors import InvalidQuestionError
 from assistant.followups import is_follow_up
 from assistant.index import IndexStore, open_index
 from assistant.locators import without_elements_suffix
-from assistant.models import Answer, Draft, Passage, Unit
+from assistant.models import Answer, Draft, Passage, Turn, Unit
 from assistant.prompts import prompt_version
 from assistant.retrieval import Retriever, expand_query, hinted_documents, merge_by_score
 from assistant.scope import load_scope, outside_reason
@@ -111,24 +111,28 @@ class Assistant:
 
     def retrieve(
         self, question: str, *, doc: str | list[str] | None = None, k: int | None = None,
-        history: list[str] | None = None,
+        history: list[str | Turn] | None = None,
     ) -> list[Passage]:
         text = clean_question(question, self.settings.max_question_chars)
         docs, uploads = self._docs(doc)
-        query, _ = self._standalone(text, history)
-        return self._search(query, docs, uploads, k)[0]
+        query, _, carried = self._standalone(text, history)
+        return self._search(query, docs, uploads, k, carried)[0]
 
-    def _standalone(self, text: str, history: list[str] | None) -> tuple[str, str]:
+    def _standalone(self, text: str, history: list[str | Turn] | None) -> tuple[str, str, list[tuple[str, str]]]:
         """What to search for: a new question alone ("Can a commander be liable …?" after a question on
-        gender apartheid); a follow-up ("And in a non-international armed conflict?") with the question
-        before it (or as an LLM backend rewrites it)."""
+        gender apartheid); a follow-up ("And in a non-international armed conflict?") with the subject
+        of the question before it (or as an LLM backend rewrites it), and the provisions its answer cited."""
         if not history or not is_follow_up(text):
-            return text, ""
-        previous = [clean_question(h, self.settings.max_question_chars) for h in history]
+            return text, "", []
+        turns = [h if isinstance(h, Turn) else Turn(question=h) for h in history]
+        previous = [clean_question(t.question, self.settings.max_question_chars) for t in turns]
         standalone, notice = self.generator.condense(text, previous) if self.generator else (None, "")
-        return standalone or f"{text} {previous[-1]}", notice
+        return standalone or f"{text} {subject_of(previous[-1])}", notice, turns[-1].cited
 
-    def _search(self, query: str, docs: list[str] | None, uploads: bool, k: int | None):
+    def _search(self, query: str, docs: list[str] | None, uploads: bool, k: int | None,
+                carried: list[tuple[str, str]] | None = None):
+        """The top k provisions for the query, and (a follow-up) the provisions the previous answer cited,
+        scored against the query, after them."""
         k = k or self.settings.top_k
         retrieval = self.retriever.retrieve(query, docs=docs, k=k) if docs != [] else None
         passages = list(retrieval.passages) if retrieval else []
@@ -136,7 +140,9 @@ class Assistant:
             found = self._uploads_retriever().retrieve(query, k=k).passages
             relevant = [p for p in found if p.dense >= self.settings.decline_threshold]
             passages = merge_by_score(passages, relevant, k)
-        return passages, retrieval
+        shown = {(p.doc, p.unit) for p in passages}
+        wanted = [ref for ref in carried or [] if ref not in shown and (docs is None or ref[0] in docs)]
+        return passages + (self.retriever.passages_of(query, wanted) if wanted else []), retrieval
 
     def _uploads_retriever(self) -> Retriever:
         """A retriever over the uploaded documents as they are now (made again when they change)."""
@@ -161,7 +167,7 @@ class Assistant:
 
     def ask(
         self, question: str, *, doc: str | list[str] | None = None, k: int | None = None,
-        history: list[str] | None = None,
+        history: list[str | Turn] | None = None,
     ) -> Answer:
         """Answer from the corpus with pinpoint citations, or decline and say why."""
         answer = None
@@ -171,13 +177,13 @@ class Assistant:
 
     def ask_stream(
         self, question: str, *, doc: str | list[str] | None = None, k: int | None = None,
-        history: list[str] | None = None,
+        history: list[str | Turn] | None = None,
     ) -> Iterator[Draft | Answer]:
         """Drafts of the answer as it is written (each replaces the one before), then the Answer."""
         text = clean_question(question, self.settings.max_question_chars)
         docs, uploads = self._docs(doc)
-        query, notice = self._standalone(text, history)
-        passages, retrieval = self._search(query, docs, uploads, k)
+        query, notice, carried = self._standalone(text, history)
+        passages, retrieval = self._search(query, docs, uploads, k, carried)
         instruments = self._instrument_names(docs, uploads)
         answer = self._decline_reason(text, passages, retrieval, instruments)
         if answer is None:
@@ -301,6 +307,13 @@ class Assistant:
 
     def _short_title(self, doc: str) -> str:
         return next((s.short_title for s in self.sources if s.id == doc), doc)
+
+
+def subject_of(question: str) -> str:
+    """The words of a question that say what it is about, in order ("I'm drafting charges for rape as a
+    crime against humanity. What exactly does the prosecution have to prove?" → "drafting charges rape
+    crime humanity prosecution prove")."""
+    return " ".join(w for w in re.findall(r"[\w’'-]+", question) if content_stems(w))
 
 
 def _drafts(text: str) -> Iterator[Draft]:

@@ -241,6 +241,17 @@ class Answer(BaseModel):
         default="", description="What the question asks for: definition, elements, concordance or provision.")
 
 
+class Turn(BaseModel):
+    """An earlier question of the conversation and the provisions its answer cited."""
+
+    question: str
+    cited: list[tuple[str, str]] = Field(default_factory=list, description="(doc, unit) of each citation.")
+
+    @classmethod
+    def of(cls, answer: Answer) -> Turn:
+        return cls(question=answer.question, cited=[(c.doc, c.unit) for c in answer.citations])
+
+
 class Draft(BaseModel):
     """A streamed, already verified part of an answer; each draft replaces the previous one."""
 

@@ -307,6 +307,18 @@ class Retriever:
                     found.add(i)
         return found
 
+    def passages_of(self, question: str, refs: list[tuple[str, str]]) -> list[Passage]:
+        """Provisions given by locator (those an earlier answer cited), scored by their cosine with the
+        question, so that they compete with the search's own results on the same footing."""
+        wanted = [self.unit_position[ref] for ref in refs if ref in self.unit_position]
+        if not wanted:
+            return []
+        query_vector = self.embedder.embed_query(without_instrument_names(question, list(self.sources.values())))
+        best_dense: dict[int, float] = {}
+        self._fill_dense(wanted, query_vector, best_dense)
+        return [self._passage(u, self.settings.dense_weight * best_dense.get(u, 0.0), best_dense.get(u, 0.0), 0.0,
+                              False) for u in wanted]
+
     def _fill_dense(self, units: list[int], query_vector: np.ndarray, best_dense: dict[int, float]) -> None:
         """Cosine of named units the dense search did not reach, from the vectors already in memory."""
         wanted = {(self.store.units[u].doc, self.store.units[u].unit): u for u in units if u not in best_dense}

@@ -14,6 +14,7 @@ from assistant.config import Settings
 from assistant.core import Assistant
 from assistant.evals import metrics as m
 from assistant.evals.dataset import EvalRecord
+from assistant.models import Turn
 
 DEPTH = 10  # provisions retrieved and scored per question
 
@@ -56,9 +57,19 @@ def _score_retrieval(row: dict, ranking: m.Ranking, record: EvalRecord) -> None:
         row[f"{level}_ndcg@10"] = m.ndcg_at_k(ranking, record.gold, level)
 
 
+def conversation(bot: Assistant, questions: list[str]) -> list[Turn]:
+    """The earlier turns of a conversation as the assistant answered them (a follow-up weighs what the
+    previous answer cited)."""
+    turns: list[Turn] = []
+    for question in questions:
+        turns.append(Turn.of(bot.ask(question, history=list(turns) or None)))
+    return turns
+
+
 def run_assistant(bot: Assistant, record: EvalRecord) -> dict:
+    history = conversation(bot, record.history) if record.history else None
     started = time.perf_counter()
-    answer = bot.ask(record.question, history=record.history or None)
+    answer = bot.ask(record.question, history=history)
     ask_ms = (time.perf_counter() - started) * 1000
     # The ranking is scored on what the answer searched (`query`: a follow-up already made standalone),
     # so a follow-up is condensed once, and the answer's latency is timed before anything is cached.

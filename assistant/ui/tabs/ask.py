@@ -13,7 +13,7 @@ import gradio as gr
 from assistant.core import Assistant
 from assistant.errors import AssistantError, InvalidQuestionError
 from assistant.feedback import RATINGS, FeedbackStore
-from assistant.models import Answer, Draft
+from assistant.models import Answer, Draft, Turn
 from assistant.ui.render import _escape_markdown, chat_markdown, linked_markdown, sources_html, transcript_markdown
 from assistant.ui.tabs.documents import documents_section
 
@@ -106,7 +106,7 @@ def _responder(bot: Assistant, instrument_count: int):
             if not docs:
                 raise InvalidQuestionError("choose at least one instrument to search (Filters)")
             selected = None if len(docs) == instrument_count else docs
-            history = [t["answer"]["question"] for t in turns][-3:] or None
+            history = [Turn.of(Answer(**t["answer"])) for t in turns][-3:] or None
             events = bot.ask_stream(question, doc=selected, history=history)
             first = next(events)  # bad input fails here, before the chat changes
         except AssistantError as exc:
