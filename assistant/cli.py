@@ -202,7 +202,9 @@ def cmd_index_build(args: argparse.Namespace) -> int:
             print(f"index is up to date ({state.built['units']} units, {state.built['chunks']} chunks); "
                   "--force rebuilds it")
             return 0
-        if state.stale:
+        if state.damaged:
+            print("index is damaged: " + "; ".join(state.damaged) + "; rebuilding it", file=sys.stderr)
+        elif state.stale:
             print("index is out of date: " + "; ".join(state.stale), file=sys.stderr)
     report = build_index(settings, progress=not args.quiet)
     print(f"built {report.store.name}: {len(report.documents)} documents, {report.units} units, "
@@ -226,7 +228,10 @@ def cmd_index_status(args: argparse.Namespace) -> int:
           f"model {built['embedding_model']}")
     print(f"documents: {', '.join(built['indexed'])}")
     _print_reference_counts(built.get("references", {}))
-    print("status: " + ("up to date" if state.up_to_date else "out of date: " + "; ".join(state.stale)))
+    if state.damaged:
+        print("status: damaged: " + "; ".join(state.damaged) + ": run `assistant index build --force`")
+    else:
+        print("status: " + ("up to date" if state.up_to_date else "out of date: " + "; ".join(state.stale)))
     return 0 if state.up_to_date else 3
 
 
