@@ -17,6 +17,7 @@ from assistant.errors import InvalidQuestionError
 from assistant.followups import is_follow_up
 from assistant.index import IndexStore, open_index
 from assistant.models import Answer, Draft, Passage, Unit
+from assistant.private import append_private
 from assistant.prompts import prompt_version
 from assistant.retrieval import Retriever, merge_by_score
 from assistant.scope import load_scope, outside_reason
@@ -191,12 +192,10 @@ class Assistant:
         yield answer
 
     def _log(self, answer: Answer) -> None:
-        path = self.settings.question_log
-        path.parent.mkdir(parents=True, exist_ok=True)
         record = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "question": answer.question,
                   "declined": answer.declined, "citations": [f"{c.doc}: {c.unit}" for c in answer.citations]}
-        with self._log_lock, path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        with self._log_lock:  # a file 0600 in a folder 0700
+            append_private(self.settings.question_log, json.dumps(record, ensure_ascii=False) + "\n")
 
     def _decline_reason(self, text, passages, retrieval, instruments) -> Answer | None:
         """The decline, if the corpus does not answer; None when it does."""

@@ -10,6 +10,8 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+from assistant.private import private_dir, private_file
+
 RATINGS = ("helpful", "wrong or missing citation")
 SCHEMA = """
 create table if not exists feedback (
@@ -27,7 +29,8 @@ create table if not exists feedback (
 class FeedbackStore:
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)  # comments and questions can concern survivors: this user only
+        private_file(path)  # SQLite gives its journal the database file's permissions
         with self._connect() as db:
             db.execute(SCHEMA)
 
