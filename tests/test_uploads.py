@@ -154,8 +154,9 @@ def test_file_names_are_never_used_as_paths(bot, tmp_path):
     document = bot.uploads.add_bytes(GUIDELINES.encode(), "../../../etc/cron.d/evil\x07.md")
     assert document.original_name == "evil.md"
     stored = sorted(p.relative_to(bot.settings.uploads_dir).as_posix()
-                    for p in bot.settings.uploads_dir.rglob("*") if p.is_file() and "chroma" not in p.parts)
-    assert stored == [f"files/{document.id}.md", "registry.json", f"units/{document.id}.json"]
+                    for p in bot.settings.uploads_dir.rglob("*") if p.is_file())
+    assert stored == [".lock", f"files/{document.id}.md", "registry.json", f"units/{document.id}.json",
+                      f"vectors/{document.id}.npy"]
     assert not (tmp_path / "etc").exists()
 
 
@@ -183,3 +184,66 @@ def test_uploads_embedded_with_another_model_are_embedded_again(bot, assistant, 
     reopened = assistant.configured(uploads_dir=bot.settings.uploads_dir)
     assert reopened.retrieve("How are signed statements stored?", doc="uploads")[0].doc == document.doc
     assert json.loads(registry.read_text(encoding="utf-8"))["embedding"] == assistant.embedder.identity
+
+
+def _paragraphs(topic: str, count: int) -> str:
+    return "\n\n".join(f"Paragraph {n} of the {topic} notes: witnesses described the {topic} in the district "
+                       f"of site {n}, and the monitors recorded each account separately." for n in range(count))
+
+
+def test_two_concurrent_adders_both_register_and_both_are_searchable(bot, tmp_path):
+    """Two `corpus add` at once lost a document: both printed "added", the registry listed one."""
+    bot.uploads.list()  # this process has read the folder before the others change it (as a running server has)
+    files = []
+    for topic in ("flooding", "harvest"):
+        path = tmp_path / f"{topic}.txt"
+        path.write_text(_paragraphs(topic, 150), encoding="utf-8")
+        files.append(path)
+    env = {**os.environ, "ASSISTANT_UPLOADS_DIR": str(bot.settings.uploads_dir)}
+    adders = [subprocess.Popen([sys.executable, "-m", "assistant.cli", "corpus", "add", str(path)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for path in files]
+    results = [(adder.wait(timeout=600), adder.stdout.read(), adder.stderr.read()) for adder in adders]
+    for adder in adders:
+        adder.stdout.close()
+        adder.stderr.close()
+    assert [code for code, _, _ in results] == [0, 0], results
+    listed = bot.uploads.list()
+    assert sorted(d.title for d in listed) == ["flooding", "harvest"]
+    for topic in ("flooding", "harvest"):
+        found = bot.retrieve(f"What did witnesses describe about the {topic}?", doc="uploads")
+        assert found and found[0].title == topic
+    for document in listed:
+        removed = subprocess.run([sys.executable, "-m", "assistant.cli", "corpus", "remove", document.id], env=env,
+                                 capture_output=True, text=True, timeout=300)
+        assert removed.returncode == 0, removed.stderr
+    assert bot.uploads.list() == []
+    assert not [p for folder in ("files", "units", "vectors")
+                for p in (bot.settings.uploads_dir / folder).iterdir()]
+
+
+def test_leftovers_of_a_failed_add_are_swept_at_start(assistant, bot, guidelines):
+    kept = bot.uploads.add_file(guidelines)
+    root = bot.settings.uploads_dir
+    orphans = [root / "files" / "0123456789ab.md", root / "units" / "0123456789ab.json",
+               root / "vectors" / f".{kept.id}.npy.x1y2.tmp", root / ".registry.json.abc.tmp"]
+    for orphan in orphans:
+        orphan.write_bytes(b"half-written")
+    reopened = assistant.configured(uploads_dir=root)
+    assert [d.id for d in reopened.uploads.list()] == [kept.id]
+    assert not [o for o in orphans if o.exists()]
+    assert (root / "files" / f"{kept.id}.md").is_file()
+
+
+def test_uploads_are_private_to_their_owner(bot, guidelines):
+    previous = os.umask(0o022)  # the usual umask: files readable by everyone unless made private
+    try:
+        document = bot.uploads.add_file(guidelines)
+    finally:
+        os.umask(previous)
+    root = bot.settings.uploads_dir
+    for folder in (root, root / "files", root / "units", root / "vectors"):
+        assert folder.stat().st_mode & 0o777 == 0o700, folder
+    for path in (root / "registry.json", root / "files" / f"{document.id}.md", root / "units" / f"{document.id}.json",
+                 root / "vectors" / f"{document.id}.npy"):
+        assert path.stat().st_mode & 0o777 == 0o600, path
+
