@@ -1,6 +1,6 @@
 """Documents users upload (PDF, Markdown, text): parsed by the corpus parsers for documents without
-a known structure (`assistant.corpus.plain`), chunked and embedded like the corpus, and offered to
-retrieval as a store of their own.
+a known structure (`assistant.corpus.plain`) in a bounded child process (`assistant.corpus.bounded`),
+chunked and embedded like the corpus, and offered to retrieval as a store of their own.
 
 Layout of `uploads/` (ASSISTANT_UPLOADS_DIR; folders 0700, files 0600): `registry.json` lists the
 documents; `files/<id>.<ext>` keeps each file under a name made from its hash (the uploaded file name
@@ -34,7 +34,8 @@ from pydantic import BaseModel
 
 from assistant.chunking import chunk_units
 from assistant.config import Settings
-from assistant.corpus.plain import markdown_title, parse_plain
+from assistant.corpus.bounded import ParseLimits, parse_bounded
+from assistant.corpus.plain import markdown_title
 from assistant.embedding import Embedder
 from assistant.errors import DocumentContentError, UploadError
 from assistant.index import SearchableStore, embedding_texts
@@ -287,7 +288,7 @@ class UploadStore:
             added_at=datetime.now(UTC).isoformat(timespec="seconds"))
         source = document.source
         try:
-            units = parse_plain(source.family, source.id, document.title, data)
+            units = parse_bounded(source.family, source.id, document.title, data, self._limits())
         except DocumentContentError as exc:
             raise UploadError(str(exc)) from exc
         chunks = chunk_units(units, self.settings.chunk_tokens)
@@ -309,6 +310,11 @@ class UploadStore:
         if len(self._documents) >= self.settings.upload_max_documents:
             raise UploadError(f"the local collection holds {len(self._documents)} documents, the limit "
                               "(ASSISTANT_UPLOAD_MAX_DOCUMENTS): remove one first")
+
+    def _limits(self) -> ParseLimits:
+        s = self.settings
+        return ParseLimits(memory_mb=s.upload_parse_memory_mb, cpu_seconds=s.upload_parse_seconds,
+                           pages=s.upload_max_pages, units=s.upload_max_units, chars=s.upload_max_chars)
 
     def remove(self, document_id: str) -> UploadedDocument:
         with self._lock:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import zlib
 from pathlib import Path
 
 import pytest
@@ -247,3 +248,52 @@ def test_uploads_are_private_to_their_owner(bot, guidelines):
                  root / "vectors" / f"{document.id}.npy"):
         assert path.stat().st_mode & 0o777 == 0o600, path
 
+
+def decompression_bomb(path: Path, inflated_mb: int) -> Path:
+    """A one-page PDF whose content stream is small on disk and `inflated_mb` MB once inflated (written
+    in pieces, so making it takes little memory)."""
+    compressor = zlib.compressobj(9)
+    piece = b"BT /F1 12 Tf 72 720 Td (bomb) Tj ET\n" * (1024 * 1024 // 36)
+    stream = b"".join(compressor.compress(piece) for _ in range(inflated_mb)) + compressor.flush()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path
+
+
+def test_a_pdf_decompression_bomb_is_refused_naming_the_limit(assistant, tmp_path):
+    """A small PDF whose stream inflates far beyond the parser's memory limit: refused, nothing stored, and
+    the process that asked (a web server, here the test) neither grows nor dies."""
+    bomb = decompression_bomb(tmp_path / "report.pdf", inflated_mb=768)
+    assert bomb.stat().st_size < 5 * 1024 * 1024
+    bot = assistant.configured(uploads_dir=tmp_path / "uploads", upload_parse_memory_mb=384)
+    refused = r"more than 384 MB of memory, the limit \(ASSISTANT_UPLOAD_PARSE_MEMORY_MB\)"
+    with pytest.raises(UploadError, match=refused):
+        bot.uploads.add_file(bomb)
+    assert bot.uploads.list() == []
+    assert bot.ask("What is forced pregnancy?").citations
+
+
+def test_uploads_are_bounded_in_pages_units_and_characters(assistant, tmp_path):
+    bot = assistant.configured(uploads_dir=tmp_path / "uploads", upload_max_pages=2, upload_max_units=40,
+                               upload_max_chars=2000)
+    with pytest.raises(UploadError, match=r"3 pages; the limit is 2 \(ASSISTANT_UPLOAD_MAX_PAGES\)"):
+        bot.uploads.add_file(make_pdf(tmp_path / "long.pdf", REPORT_PAGES + ["A third page."]))
+    with pytest.raises(UploadError, match=r"50 sections, pages or paragraphs; the limit is 40"):
+        bot.uploads.add_bytes("\n\n".join(f"Note {n}." for n in range(50)).encode(), "notes.txt")
+    with pytest.raises(UploadError, match=r"characters of text; the limit is 2,000 \(ASSISTANT_UPLOAD_MAX_CHARS\)"):
+        bot.uploads.add_bytes(_paragraphs("harvest", 20).encode(), "harvest.txt")
+    assert bot.uploads.list() == []
