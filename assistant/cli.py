@@ -317,12 +317,21 @@ def _report_folder(settings: Settings, name: str) -> Path:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from assistant.ui.app import serve
+    import signal
+
+    from assistant.ui.app import credentials_for, serve
 
     settings = _settings(args)
+    auth = args.auth or settings.auth
+    credentials_for(args.host, auth)  # refuse before saying where it serves
     print(f"Gender Justice Assistant on http://{args.host}:{args.port} (Ctrl+C to stop)", flush=True)
-    serve(settings, host=args.host, port=args.port, auth=args.auth or settings.auth)
+    signal.signal(signal.SIGTERM, _stop)  # `kill` stops it like Ctrl+C: its temporary files are removed
+    serve(settings, host=args.host, port=args.port, auth=auth)
     return 0
+
+
+def _stop(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def cmd_feedback_export(args: argparse.Namespace) -> int:

@@ -160,3 +160,10 @@ def test_eval_refuses_an_unknown_preset(run):
     result = run("eval", "--preset", "default,no-such-preset")
     assert result.returncode == 2
     assert "unknown preset no-such-preset" in result.stderr
+
+
+def test_serve_refuses_an_open_host_without_saying_it_serves_there():
+    result = run_process("serve", "--host", "0.0.0.0", "--port", "7993")
+    assert result.returncode == 1
+    assert "on http://" not in result.stdout
+    assert result.stderr.count("\n") == 1 and "--auth user:password" in result.stderr
