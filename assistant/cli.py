@@ -17,6 +17,24 @@ class EvalUsageError(AssistantError):
     exit_code = 2
 
 
+class UsageError(AssistantError):
+    exit_code = 2
+
+
+MAX_K = 50  # as ASSISTANT_TOP_K
+
+
+def _provisions(text: str) -> int:
+    """-k: a whole number of provisions from 1 to MAX_K."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_K}, not {text!r}") from None
+    if not 1 <= value <= MAX_K:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_K} provisions, not {value}")
+    return value
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     overrides = {}
     if getattr(args, "mirror", None):
@@ -83,7 +101,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         raise InvalidQuestionError('give a question, e.g. assistant ask "What is forced pregnancy?", '
                                    "or use --json to read questions from standard input")
     status = 0
-    for line in sys.stdin:
+    for raw in sys.stdin.buffer:  # bytes: a line that is not UTF-8 is read with U+FFFD, never echoed raw
+        line = raw.decode("utf-8", errors="replace")
         if not line.strip():
             continue
         try:
@@ -344,7 +363,17 @@ def cmd_feedback_export(args: argparse.Namespace) -> int:
         return 0
     text = FeedbackStore(path).export(args.format)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        from assistant.errors import DiskFullError
+        from assistant.private import disk_full, write_private
+
+        output = Path(args.output)
+        try:
+            write_private(output, text)  # 0600: it holds what people asked and wrote
+        except OSError as exc:
+            if disk_full(exc):
+                raise DiskFullError(f"cannot write {output}: the disk is full (No space left on device)") from exc
+            raise UsageError(f"cannot write {output}: {exc.strerror or exc}"
+                             + (" (the folder does not exist)" if not output.parent.is_dir() else "")) from exc
         print(f"wrote {args.output}")
     else:
         sys.stdout.write(text)
@@ -358,7 +387,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="answer a question with pinpoint citations")
     ask.add_argument("question", nargs="?", help="the question; with --json and none, read one per line from stdin")
     ask.add_argument("--doc", action="append", help="search only this document id (repeatable)")
-    ask.add_argument("-k", type=int, default=None, help="how many provisions to cite at most (default 5)")
+    ask.add_argument("-k", type=_provisions, default=None,
+                     help=f"how many provisions to cite at most, 1 to {MAX_K} (default 5)")
     ask.add_argument("--json", action="store_true", help="print the Answer as JSON (one line per question)")
     ask.set_defaults(func=cmd_ask)
 
@@ -447,6 +477,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader stopped reading (`assistant ask … | head -3`): not an error to report
+        _silence_stdout()
+        return 141  # as a shell reports a process ended by SIGPIPE
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit does not fail again on the closed pipe."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,16 @@ create table if not exists feedback (
 """
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet reads such a cell as a formula
+
+
+def _inert(value):
+    """A CSV cell a spreadsheet shows as text: one starting like a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 class FeedbackStore:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -62,6 +72,6 @@ class FeedbackStore:
             writer = csv.DictWriter(buffer, fieldnames=["id", "created_at", "rating", "comment", "question",
                                                         "answer", "citations"])
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows({key: _inert(value) for key, value in row.items()} for row in rows)
             return buffer.getvalue()
         raise ValueError("format must be jsonl or csv")

@@ -33,6 +33,7 @@ from assistant.corpus.structure import parse_document
 from assistant.corpus.sync import document_status, sha256_of
 from assistant.embedding import load_embedder
 from assistant.errors import (
+    DiskFullError,
     IndexBuildError,
     IndexCorruptError,
     IndexMissingError,
@@ -42,6 +43,7 @@ from assistant.errors import (
 from assistant.lexical import LexicalIndex
 from assistant.locators import is_within
 from assistant.models import Chunk, Source, Unit
+from assistant.private import disk_full
 from assistant.tokens import truncate_tokens
 
 log = logging.getLogger(__name__)
@@ -550,6 +552,9 @@ def open_index(settings: Settings, *, allow_stale: bool = False) -> IndexStore:
         if collection.count() != len(chunks) or len(vectors) != len(chunks):
             raise ValueError(f"vector store holds {collection.count()} chunks, expected {len(chunks)}")
     except Exception as exc:  # any damage to the folder, or an unreachable server, ends here with one message
+        if disk_full(exc):  # Chroma writes to its database when it opens it: a full disk is not damage
+            raise DiskFullError(f"the disk holding the index {store} is full ({exc}): free some space on it; "
+                                "the index is not damaged") from exc
         raise IndexCorruptError(f"index in {store} is damaged or its vector store is unreachable ({exc}): "
                                 f"{build_hint}") from exc
     return IndexStore(path=store, manifest=manifest, units=units, chunks=chunks, collection=collection,

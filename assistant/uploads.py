@@ -37,7 +37,7 @@ from assistant.config import Settings
 from assistant.corpus.bounded import ParseLimits, parse_bounded
 from assistant.corpus.plain import markdown_title
 from assistant.embedding import Embedder
-from assistant.errors import DocumentContentError, UploadError
+from assistant.errors import DiskFullError, DocumentContentError, UploadError
 from assistant.index import SearchableStore, embedding_texts
 from assistant.lexical import LexicalIndex
 from assistant.models import Chunk, Source, Unit
@@ -145,6 +145,8 @@ class UploadStore:
         self._documents: list[UploadedDocument] = []
         self._snapshot = UploadSnapshot(store=_empty_store(embedder), sources=[])
         self._swept = False
+        if self.root.exists() and not self.root.is_dir():  # a setting to correct before anything runs
+            raise UploadError(self._not_a_folder())
 
     # ---- reading
 
@@ -238,7 +240,7 @@ class UploadStore:
         try:
             with self._exclusive():
                 write_private(self.root / "vectors" / f"{document.id}.npy", _npy(vectors))
-        except (OSError, UploadError) as exc:
+        except (OSError, UploadError, DiskFullError) as exc:
             log.warning("cannot store the new upload vectors (%s): they are kept in memory only", exc)
         return vectors
 
@@ -326,7 +328,10 @@ class UploadStore:
                 if document is None:
                     known = ", ".join(f"{d.id} ({d.title})" for d in self._documents) or "none"
                     raise UploadError(f"no uploaded document with id '{document_id}'; uploaded: {known}")
-                self._save_registry([d for d in self._documents if d.id != document.id])
+                try:
+                    self._save_registry([d for d in self._documents if d.id != document.id])
+                except OSError as exc:
+                    raise self._write_problem(exc, "cannot be changed") from exc
                 self._delete_files(document.id)
                 self._refresh()
             return document
@@ -355,14 +360,15 @@ class UploadStore:
             write_private(self.root / ".write-test", b"")
             (self.root / ".write-test").unlink()
         except OSError as exc:
-            raise UploadError(self._write_problem(exc, "is not writable")) from exc
+            raise self._write_problem(exc, "is not writable") from exc
 
-    def _write_problem(self, exc: OSError, what: str) -> str:
+    def _write_problem(self, exc: OSError, what: str) -> UploadError | DiskFullError:
         if disk_full(exc):
-            return f"the disk holding the uploads folder {self.root} is full (No space left on device): free some " \
-                   "space or set ASSISTANT_UPLOADS_DIR to another disk; nothing was stored"
-        return f"the uploads folder {self.root} {what} ({exc.strerror or exc}): set ASSISTANT_UPLOADS_DIR to a " \
-               "writable folder"
+            return DiskFullError(f"the disk holding the uploads folder {self.root} is full (No space left on "
+                                 "device): free some space or set ASSISTANT_UPLOADS_DIR to another disk; nothing "
+                                 "was changed")
+        return UploadError(f"the uploads folder {self.root} {what} ({exc.strerror or exc}): set "
+                           "ASSISTANT_UPLOADS_DIR to a writable folder")
 
     @contextmanager
     def _exclusive(self):
@@ -379,7 +385,7 @@ class UploadStore:
                 private_dir(self.root)
                 handle = open(private_file(self.root / ".lock"), "a")  # held while locked
             except OSError as exc:
-                raise UploadError(self._write_problem(exc, "is not writable")) from exc
+                raise self._write_problem(exc, "is not writable") from exc
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX)
                 self._held = 1
@@ -403,7 +409,7 @@ class UploadStore:
             self._save_registry([*self._documents, document])
         except OSError as exc:
             self._delete_files(document.id)
-            raise UploadError(self._write_problem(exc, "cannot store the upload")) from exc
+            raise self._write_problem(exc, "cannot store the upload") from exc
         self._refresh()
 
     def _delete_files(self, document_id: str) -> None:
@@ -420,7 +426,7 @@ class UploadStore:
             with self._exclusive():
                 self._save_registry(documents)
             self._loaded = self._registry_version()
-        except (OSError, UploadError) as exc:
+        except (OSError, UploadError, DiskFullError) as exc:
             log.warning("cannot update the uploads registry (%s)", exc)
 
     def _sweep_once(self) -> None:
@@ -449,7 +455,7 @@ class UploadStore:
                     removed.append("chroma/")
                 if removed:
                     log.warning("removed leftovers from the uploads folder %s: %s", self.root, ", ".join(removed))
-        except (OSError, UploadError) as exc:
+        except (OSError, UploadError, DiskFullError) as exc:
             log.warning("cannot sweep the uploads folder %s (%s)", self.root, exc)
 
 

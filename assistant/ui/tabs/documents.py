@@ -10,7 +10,6 @@ from assistant.core import Assistant
 from assistant.errors import AssistantError
 from assistant.ui.render import _escape_markdown, uploads_markdown
 from assistant.ui.tempfiles import discard_posted
-from assistant.uploads import UploadError
 
 
 def documents_section(app: gr.Blocks, bot: Assistant) -> None:
@@ -54,7 +53,7 @@ def documents_section(app: gr.Blocks, bot: Assistant) -> None:
             return uploads_markdown(bot.uploads.list()), gr.update(), "Choose a document to remove."
         try:
             document = bot.uploads.remove(document_id)
-        except UploadError as exc:
+        except AssistantError as exc:
             return (*uploads_view(), f"⚠️ {_escape_markdown(str(exc))}")
         return (*uploads_view(), f"Removed “{_escape_markdown(document.title)}”.")
 
