@@ -84,6 +84,13 @@ class Settings(BaseSettings):
         default=Path("evals/feedback/feedback.sqlite"), description="Where UI feedback is stored.",
     )
     auth: str | None = Field(default=None, description="user:password required by the web app (needed off localhost).")
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Failed logins (--auth) allowed per client address within the window.",
+    )
+    login_window_seconds: float = Field(
+        default=60.0, gt=0, description="Seconds over which failed logins are counted; an address that reached "
+        "the limit is refused until its oldest failure is that old.",
+    )
     ui_concurrency: int = Field(default=20, ge=1, description="Questions the web app answers at the same time.")
     ui_queue_size: int = Field(default=256, ge=1, description="Requests waiting before the app says it is busy.")
     cite_relative_score: float = Field(

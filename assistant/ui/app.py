@@ -8,11 +8,13 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from assistant.core import Assistant
 from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore
 from assistant.ui.api import ask_api
+from assistant.ui.login import LoginGuard, LoginLimit, log_to_stderr
 from assistant.ui.tabs.about import about_tab
 from assistant.ui.tabs.ask import ask_tab
 from assistant.ui.tabs.checklist import checklist_tab
@@ -92,7 +94,13 @@ def serve(settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None 
         feedback = FeedbackStore(settings.feedback_db)
         app = build_app(bot, feedback)
         app.queue(default_concurrency_limit=settings.ui_concurrency, max_size=settings.ui_queue_size)
-        app.launch(server_name=host, server_port=port, auth=credentials, share=False,
+        auth, app_kwargs = None, {}
+        if credentials:  # failed logins are limited per address and logged
+            guard = LoginGuard(*credentials, max_failures=settings.login_max_failures,
+                               window=settings.login_window_seconds)
+            auth, app_kwargs = guard.check, {"middleware": [Middleware(LoginLimit, guard=guard)]}
+            log_to_stderr()
+        app.launch(server_name=host, server_port=port, auth=auth, app_kwargs=app_kwargs, share=False,
                    prevent_thread_lock=not block, show_error=False, quiet=not block, theme=_theme(), css=CSS,
                    footer_links=[], ssr_mode=False, max_file_size=f"{settings.upload_max_mb:g}mb")
     except BaseException:
