@@ -439,7 +439,12 @@ class UploadStore:
             return
         try:
             with self._exclusive():
-                listed = {d.id for d in self._read_registry()[0]} if self.registry.exists() else set()
+                listed = set()
+                if self.registry.exists():
+                    documents, embedded_with = self._read_registry()
+                    if not documents and embedded_with is None:
+                        return  # unreadable: what it listed is unknown, so nothing is an orphan
+                    listed = {d.id for d in documents}
                 removed = []
                 for folder in FOLDERS:
                     for path in (self.root / folder).glob("*") if (self.root / folder).is_dir() else []:

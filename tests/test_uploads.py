@@ -297,3 +297,11 @@ def test_uploads_are_bounded_in_pages_units_and_characters(assistant, tmp_path):
     with pytest.raises(UploadError, match=r"characters of text; the limit is 2,000 \(ASSISTANT_UPLOAD_MAX_CHARS\)"):
         bot.uploads.add_bytes(_paragraphs("harvest", 20).encode(), "harvest.txt")
     assert bot.uploads.list() == []
+
+
+def test_the_sweep_deletes_nothing_when_the_registry_is_unreadable(assistant, bot, guidelines):
+    document = bot.uploads.add_file(guidelines)
+    root = bot.settings.uploads_dir
+    (root / "registry.json").write_text("{ damaged", encoding="utf-8")
+    assert assistant.configured(uploads_dir=root).uploads.list() == []
+    assert (root / "files" / f"{document.id}.md").is_file() and (root / "vectors" / f"{document.id}.npy").is_file()
