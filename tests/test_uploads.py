@@ -305,3 +305,30 @@ def test_the_sweep_deletes_nothing_when_the_registry_is_unreadable(assistant, bo
     (root / "registry.json").write_text("{ damaged", encoding="utf-8")
     assert assistant.configured(uploads_dir=root).uploads.list() == []
     assert (root / "files" / f"{document.id}.md").is_file() and (root / "vectors" / f"{document.id}.npy").is_file()
+
+
+def test_questions_are_answered_while_a_large_upload_is_embedded(bot, tmp_path):
+    """A 3 MB upload froze everyone: the store's lock was held while the file was parsed and embedded."""
+    import threading
+
+    text = _paragraphs("harvest", 2500)  # ~350 KB: embedding it takes many times as long as a question
+    added, failed = [], []
+
+    def upload():
+        try:
+            added.append(bot.uploads.add_bytes(text.encode(), "harvest.txt"))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            failed.append(exc)
+
+    worker = threading.Thread(target=upload)
+    worker.start()
+    try:
+        while not (bot.settings.uploads_dir / "files").is_dir() and worker.is_alive():
+            threading.Event().wait(0.05)  # the upload has passed its checks: it is parsing or embedding
+        answer = bot.ask("What is forced pregnancy?")
+        still_uploading = worker.is_alive()
+    finally:
+        worker.join(timeout=900)
+    assert answer.citations and answer.citations[0].unit == "art. 7(2)(f)"
+    assert still_uploading, "the question waited for the upload"
+    assert failed == [] and [d.title for d in bot.uploads.list()] == ["harvest"]
