@@ -17,6 +17,24 @@ class EvalUsageError(AssistantError):
     exit_code = 2
 
 
+class UsageError(AssistantError):
+    exit_code = 2
+
+
+MAX_K = 50  # as ASSISTANT_TOP_K
+
+
+def _provisions(text: str) -> int:
+    """-k: a whole number of provisions from 1 to MAX_K."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_K}, not {text!r}") from None
+    if not 1 <= value <= MAX_K:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_K} provisions, not {value}")
+    return value
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     overrides = {}
     if getattr(args, "mirror", None):
@@ -84,7 +102,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         raise InvalidQuestionError('give a question, e.g. assistant ask "What is forced pregnancy?", '
                                    "or use --json to read questions from standard input")
     status = 0
-    for line in sys.stdin:
+    for raw in sys.stdin.buffer:  # bytes: a line that is not UTF-8 is read with U+FFFD, never echoed raw
+        line = raw.decode("utf-8", errors="replace")
         if not line.strip():
             continue
         try:
@@ -203,7 +222,9 @@ def cmd_index_build(args: argparse.Namespace) -> int:
             print(f"index is up to date ({state.built['units']} units, {state.built['chunks']} chunks); "
                   "--force rebuilds it")
             return 0
-        if state.stale:
+        if state.damaged:
+            print("index is damaged: " + "; ".join(state.damaged) + "; rebuilding it", file=sys.stderr)
+        elif state.stale:
             print("index is out of date: " + "; ".join(state.stale), file=sys.stderr)
     report = build_index(settings, progress=not args.quiet)
     print(f"built {report.store.name}: {len(report.documents)} documents, {report.units} units, "
@@ -227,7 +248,10 @@ def cmd_index_status(args: argparse.Namespace) -> int:
           f"model {built['embedding_model']}")
     print(f"documents: {', '.join(built['indexed'])}")
     _print_reference_counts(built.get("references", {}))
-    print("status: " + ("up to date" if state.up_to_date else "out of date: " + "; ".join(state.stale)))
+    if state.damaged:
+        print("status: damaged: " + "; ".join(state.damaged) + ": run `assistant index build --force`")
+    else:
+        print("status: " + ("up to date" if state.up_to_date else "out of date: " + "; ".join(state.stale)))
     return 0 if state.up_to_date else 3
 
 
@@ -313,12 +337,21 @@ def _report_folder(settings: Settings, name: str) -> Path:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from assistant.ui.app import serve
+    import signal
+
+    from assistant.ui.app import credentials_for, serve
 
     settings = _settings(args)
+    auth = args.auth or settings.auth
+    credentials_for(args.host, auth)  # refuse before saying where it serves
     print(f"Gender Justice Assistant on http://{args.host}:{args.port} (Ctrl+C to stop)", flush=True)
-    serve(settings, host=args.host, port=args.port, auth=args.auth or settings.auth)
+    signal.signal(signal.SIGTERM, _stop)  # `kill` stops it like Ctrl+C: its temporary files are removed
+    serve(settings, host=args.host, port=args.port, auth=auth)
     return 0
+
+
+def _stop(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def cmd_feedback_export(args: argparse.Namespace) -> int:
@@ -331,7 +364,17 @@ def cmd_feedback_export(args: argparse.Namespace) -> int:
         return 0
     text = FeedbackStore(path).export(args.format)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        from assistant.errors import DiskFullError
+        from assistant.private import disk_full, write_private
+
+        output = Path(args.output)
+        try:
+            write_private(output, text)  # 0600: it holds what people asked and wrote
+        except OSError as exc:
+            if disk_full(exc):
+                raise DiskFullError(f"cannot write {output}: the disk is full (No space left on device)") from exc
+            raise UsageError(f"cannot write {output}: {exc.strerror or exc}"
+                             + (" (the folder does not exist)" if not output.parent.is_dir() else "")) from exc
         print(f"wrote {args.output}")
     else:
         sys.stdout.write(text)
@@ -345,7 +388,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="answer a question with pinpoint citations")
     ask.add_argument("question", nargs="?", help="the question; with --json and none, read one per line from stdin")
     ask.add_argument("--doc", action="append", help="search only this document id (repeatable)")
-    ask.add_argument("-k", type=int, default=None, help="how many provisions to find, quoted or related (default 5)")
+    ask.add_argument("-k", type=_provisions, default=None,
+                     help=f"how many provisions to find, quoted or related, 1 to {MAX_K} (default 5)")
     ask.add_argument("--json", action="store_true", help="print the Answer as JSON (one line per question)")
     ask.set_defaults(func=cmd_ask)
 
@@ -434,6 +478,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader stopped reading (`assistant ask … | head -3`): not an error to report
+        _silence_stdout()
+        return 141  # as a shell reports a process ended by SIGPIPE
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit does not fail again on the closed pipe."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 if __name__ == "__main__":

@@ -84,6 +84,13 @@ class Settings(BaseSettings):
         default=Path("evals/feedback/feedback.sqlite"), description="Where UI feedback is stored.",
     )
     auth: str | None = Field(default=None, description="user:password required by the web app (needed off localhost).")
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Failed logins (--auth) allowed per client address within the window.",
+    )
+    login_window_seconds: float = Field(
+        default=60.0, gt=0, description="Seconds over which failed logins are counted; an address that reached "
+        "the limit is refused until its oldest failure is that old.",
+    )
     ui_concurrency: int = Field(default=20, ge=1, description="Questions the web app answers at the same time.")
     ui_queue_size: int = Field(default=256, ge=1, description="Requests waiting before the app says it is busy.")
     max_cited: int = Field(
@@ -131,6 +138,21 @@ class Settings(BaseSettings):
         default=True, description="Search uploaded documents with the corpus (evaluations turn it off).",
     )
     upload_max_documents: int = Field(default=100, ge=1, description="Most documents the local collection holds.")
+    upload_max_pages: int = Field(default=1000, ge=1, description="Most pages an uploaded PDF may have.")
+    upload_max_units: int = Field(
+        default=10000, ge=1, description="Most pages, sections or paragraphs an upload may be parsed into.",
+    )
+    upload_max_chars: int = Field(
+        default=2_000_000, ge=1, description="Most characters of text an upload may hold (all of it is embedded).",
+    )
+    upload_parse_memory_mb: int = Field(
+        default=1024, ge=128,
+        description="Memory (address space, MB) of the child process that parses an upload; a file needing more "
+        "(a PDF decompression bomb) is refused.",
+    )
+    upload_parse_seconds: int = Field(
+        default=60, ge=1, description="CPU seconds the child process that parses an upload may use.",
+    )
 
     @field_validator("scope", "synonyms", "llm_model_path", mode="before")
     @classmethod

@@ -21,6 +21,7 @@ from assistant.followups import is_follow_up
 from assistant.index import IndexStore, open_index
 from assistant.locators import without_elements_suffix
 from assistant.models import Answer, Draft, Passage, Turn, Unit
+from assistant.private import append_private
 from assistant.prompts import prompt_version
 from assistant.retrieval import Retriever, expand_query, hinted_documents, merge_by_score
 from assistant.scope import load_scope, outside_reason
@@ -211,12 +212,10 @@ class Assistant:
         yield answer
 
     def _log(self, answer: Answer) -> None:
-        path = self.settings.question_log
-        path.parent.mkdir(parents=True, exist_ok=True)
         record = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "question": answer.question,
                   "declined": answer.declined, "citations": [f"{c.doc}: {c.unit}" for c in answer.citations]}
-        with self._log_lock, path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        with self._log_lock:  # a file 0600 in a folder 0700
+            append_private(self.settings.question_log, json.dumps(record, ensure_ascii=False) + "\n")
 
     def _decline_reason(self, text, passages, retrieval, instruments) -> Answer | None:
         """The decline, in plain words, if the corpus does not answer; None when it does."""

@@ -54,3 +54,9 @@ class IndexCorruptError(AssistantError):
 
 class IndexBuildError(AssistantError):
     exit_code = 3
+
+
+class DiskFullError(AssistantError):
+    """The disk holding a folder the assistant must write to is full (the message names the folder)."""
+
+    exit_code = 5

@@ -10,6 +10,8 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+from assistant.private import private_dir, private_file
+
 RATINGS = ("helpful", "wrong or missing citation")
 SCHEMA = """
 create table if not exists feedback (
@@ -24,10 +26,21 @@ create table if not exists feedback (
 """
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet reads such a cell as a formula
+
+
+def _inert(value):
+    """A CSV cell a spreadsheet shows as text: one starting like a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 class FeedbackStore:
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)  # comments and questions can concern survivors: this user only
+        private_file(path)  # SQLite gives its journal the database file's permissions
         with self._connect() as db:
             db.execute(SCHEMA)
 
@@ -59,6 +72,6 @@ class FeedbackStore:
             writer = csv.DictWriter(buffer, fieldnames=["id", "created_at", "rating", "comment", "question",
                                                         "answer", "citations"])
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows({key: _inert(value) for key, value in row.items()} for row in rows)
             return buffer.getvalue()
         raise ValueError("format must be jsonl or csv")

@@ -33,6 +33,7 @@ from assistant.corpus.structure import parse_document
 from assistant.corpus.sync import document_status, sha256_of
 from assistant.embedding import load_embedder
 from assistant.errors import (
+    DiskFullError,
     IndexBuildError,
     IndexCorruptError,
     IndexMissingError,
@@ -42,11 +43,12 @@ from assistant.errors import (
 from assistant.lexical import LexicalIndex
 from assistant.locators import is_within
 from assistant.models import Chunk, Source, Unit
+from assistant.private import disk_full
 from assistant.tokens import truncate_tokens
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: the manifest records the SHA-256 of the vector files
 COLLECTION = "chunks"
 CONTEXT_TOKENS = 30  # chapeau words prepended to a chunk for embedding
 PACKAGE = Path(__file__).resolve().parent
@@ -145,6 +147,7 @@ class IndexStatus:
     built: dict | None = None  # the store's manifest.json; None when missing or unreadable
     damage: str = ""  # why the manifest could not be read
     stale: list[str] | None = None  # why it is out of date ([] when up to date); None when not checked
+    damaged: list[str] = field(default_factory=list)  # vector files that differ from the build's
 
     @property
     def exists(self) -> bool:
@@ -152,7 +155,7 @@ class IndexStatus:
 
     @property
     def up_to_date(self) -> bool:
-        return self.exists and self.stale == []
+        return self.exists and self.stale == [] and not self.damaged
 
 
 def status(settings: Settings, *, check: bool = True) -> IndexStatus:
@@ -167,7 +170,35 @@ def status(settings: Settings, *, check: bool = True) -> IndexStatus:
     if not check:
         return IndexStatus(store=store, built=built)
     expected = expected_fingerprint(settings, load_manifest(settings.manifest))
-    return IndexStatus(store=store, built=built, stale=stale_reasons(built, expected))
+    return IndexStatus(store=store, built=built, stale=stale_reasons(built, expected),
+                       damaged=vector_damage(store, built))
+
+
+# The HNSW files Chroma writes for a collection do not change once it is built (reading and searching
+# leave them as they are), so their SHA-256 is recorded at build and checked before Chroma opens them:
+# damaged bytes in them make Chroma's native code crash the process (a segfault, no message).
+# `chroma.sqlite3` is left out: SQLite rewrites it when a client opens it, and reports its own damage.
+UNCHECKED_VECTOR_FILES = ("chroma.sqlite3",)
+
+
+def vector_checksums(folder: Path) -> dict[str, str]:
+    """SHA-256 of the embedded Chroma store's segment files, by path relative to the store folder."""
+    return {path.relative_to(folder.parent).as_posix(): sha256_of(path)
+            for path in sorted(folder.rglob("*"))
+            if path.is_file() and not path.name.startswith(UNCHECKED_VECTOR_FILES)}
+
+
+def vector_damage(store: Path, built: dict) -> list[str]:
+    """The vector files that are missing or differ from the ones the build wrote (empty when intact)."""
+    recorded = built.get("vector_files") or {}
+    problems = []
+    for name, digest in recorded.items():
+        path = store / name
+        if not path.is_file():
+            problems.append(f"vector file {name} is missing")
+        elif sha256_of(path) != digest:
+            problems.append(f"vector file {name} is damaged (its SHA-256 differs from the build's)")
+    return problems
 
 
 # ---------------------------------------------------------------------------------------------
@@ -255,6 +286,8 @@ def build_index(settings: Settings, *, progress: bool = True) -> BuildReport:
         _write_jsonl(building / "references.jsonl", [r.model_dump() for r in references])
         np.savez(building / "embeddings.npz", keys=np.array(_cache_keys(embedder.identity, texts)), vectors=vectors)
         manifest = dict(fingerprint)
+        if not settings.chroma_url:
+            manifest["vector_files"] = vector_checksums(building / "chroma")
         manifest.update(
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             indexed=[s.id for s in parsed],
@@ -502,6 +535,10 @@ def open_index(settings: Settings, *, allow_stale: bool = False) -> IndexStore:
         raise IndexCorruptError(f"index folder {store} named in {index_dir / 'CURRENT'} is missing: {build_hint}")
     if manifest is None:
         raise IndexCorruptError(f"index in {store} is damaged ({state.damage}): {build_hint}")
+    damaged = state.damaged if state.stale is not None else vector_damage(store, manifest)
+    if damaged:
+        raise IndexCorruptError(f"index in {store} is damaged ({'; '.join(damaged)}): "
+                                "run `assistant index build --force`")
     if state.stale:
         raise IndexStaleError(f"index is out of date ({'; '.join(state.stale)}): run `assistant index build`")
     try:
@@ -515,6 +552,9 @@ def open_index(settings: Settings, *, allow_stale: bool = False) -> IndexStore:
         if collection.count() != len(chunks) or len(vectors) != len(chunks):
             raise ValueError(f"vector store holds {collection.count()} chunks, expected {len(chunks)}")
     except Exception as exc:  # any damage to the folder, or an unreachable server, ends here with one message
+        if disk_full(exc):  # Chroma writes to its database when it opens it: a full disk is not damage
+            raise DiskFullError(f"the disk holding the index {store} is full ({exc}): free some space on it; "
+                                "the index is not damaged") from exc
         raise IndexCorruptError(f"index in {store} is damaged or its vector store is unreachable ({exc}): "
                                 f"{build_hint}") from exc
     return IndexStore(path=store, manifest=manifest, units=units, chunks=chunks, collection=collection,

@@ -1,22 +1,30 @@
 """Documents users upload (PDF, Markdown, text): parsed by the corpus parsers for documents without
-a known structure (`assistant.corpus.plain`), chunked and embedded like the corpus into a separate,
-persistent "local" Chroma collection, and offered to retrieval as a store of their own.
+a known structure (`assistant.corpus.plain`) in a bounded child process (`assistant.corpus.bounded`),
+chunked and embedded like the corpus, and offered to retrieval as a store of their own.
 
-Layout of `uploads/` (ASSISTANT_UPLOADS_DIR): `registry.json` lists the documents; `files/<id>.<ext>`
-keeps each file under a name made from its hash (the uploaded file name is only displayed, never
-used as a path); `units/<id>.json` its units and chunks; `chroma/` the embedded collection (or the
-Chroma server's `local` collection when ASSISTANT_CHROMA_URL is set).
+Layout of `uploads/` (ASSISTANT_UPLOADS_DIR; folders 0700, files 0600): `registry.json` lists the
+documents; `files/<id>.<ext>` keeps each file under a name made from its hash (the uploaded file name
+is only displayed, never used as a path); `units/<id>.json` its units and chunks; `vectors/<id>.npy`
+its chunks' vectors, searched exactly in memory. Every file is written under a temporary name and
+renamed, and every change (add, remove, the sweep of leftovers) holds `.lock` (an fcntl lock), so
+several processes (the web app, `assistant corpus add`) can share the folder: each picks up the
+others' changes on its next search. (An embedded Chroma collection cannot be shared so: a process
+that had opened it failed with "Error finding id" once another process had added to it.)
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import io
 import json
 import logging
 import os
 import re
+import shutil
 import threading
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -26,16 +34,18 @@ from pydantic import BaseModel
 
 from assistant.chunking import chunk_units
 from assistant.config import Settings
-from assistant.corpus.plain import markdown_title, parse_plain
+from assistant.corpus.bounded import ParseLimits, parse_bounded
+from assistant.corpus.plain import markdown_title
 from assistant.embedding import Embedder
-from assistant.errors import DocumentContentError, UploadError
-from assistant.index import SearchableStore, add_chunks, chroma_client, embedding_texts
+from assistant.errors import DiskFullError, DocumentContentError, UploadError
+from assistant.index import SearchableStore, embedding_texts
 from assistant.lexical import LexicalIndex
 from assistant.models import Chunk, Source, Unit
+from assistant.private import disk_full, is_temporary, private_dir, private_file, write_private
 
 log = logging.getLogger(__name__)
 
-COLLECTION = "local"
+FOLDERS = ("files", "units", "vectors")
 KINDS = {".pdf": "pdf", ".md": "markdown", ".markdown": "markdown", ".txt": "text"}
 FAMILY_OF_KIND = {"pdf": "pdf-pages", "markdown": "markdown-headings", "text": "text-paragraphs"}
 EXTENSION_OF_KIND = {"pdf": ".pdf", "markdown": ".md", "text": ".txt"}
@@ -95,18 +105,48 @@ def _title(data: bytes, kind: str, name: str, given: str | None) -> str:
     return " ".join(title.split())[:TITLE_CHARS] or "Untitled document"
 
 
+class VectorSearch:
+    """The uploads' vectors searched exactly in memory, answering the Chroma collection calls that
+    retrieval makes (`query` with a `doc` filter, `count`)."""
+
+    def __init__(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        self.ids = [c.id for c in chunks]
+        self.docs = np.array([c.doc for c in chunks])
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True) if len(vectors) else np.ones((0, 1))
+        self.vectors = vectors / np.where(norms == 0, 1, norms)
+
+    def count(self) -> int:
+        return len(self.ids)
+
+    def query(self, query_embeddings, n_results: int, where: dict | None = None, include=None) -> dict:
+        query = np.asarray(query_embeddings[0], dtype=np.float32)
+        query = query / (np.linalg.norm(query) or 1.0)
+        allowed = np.ones(len(self.ids), dtype=bool)
+        if where:
+            wanted = where["doc"]
+            allowed = np.isin(self.docs, wanted["$in"] if isinstance(wanted, dict) else [wanted])
+        positions = np.flatnonzero(allowed)
+        cosines = self.vectors[positions] @ query if len(positions) else np.zeros(0)
+        best = np.argsort(-cosines, kind="stable")[:n_results]
+        return {"ids": [[self.ids[positions[i]] for i in best]],
+                "distances": [[float(1.0 - cosines[i]) for i in best]]}
+
+
 class UploadStore:
-    """The local collection. Thread-safe; another process's changes are picked up on the next reading."""
+    """The local collection. Thread-safe, and safe to share between processes (see the module's note)."""
 
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
         self.settings = settings
         self.embedder = embedder
         self.root = settings.uploads_dir
         self._lock = threading.RLock()
-        self._loaded_mtime: float | None = None
+        self._held = 0  # nesting depth of the cross-process lock in this process
+        self._loaded: tuple | None = None
         self._documents: list[UploadedDocument] = []
         self._snapshot = UploadSnapshot(store=_empty_store(embedder), sources=[])
-        self._collection = None
+        self._swept = False
+        if self.root.exists() and not self.root.is_dir():  # a setting to correct before anything runs
+            raise UploadError(self._not_a_folder())
 
     # ---- reading
 
@@ -114,42 +154,63 @@ class UploadStore:
     def registry(self) -> Path:
         return self.root / "registry.json"
 
-    def _refresh(self) -> None:
+    def _registry_version(self) -> tuple | None:
         try:
-            mtime = self.registry.stat().st_mtime_ns
+            stat = self.registry.stat()
         except FileNotFoundError:
-            mtime = None
-        if mtime == self._loaded_mtime:
+            return None
+        except NotADirectoryError as exc:
+            raise UploadError(self._not_a_folder()) from exc
+        return stat.st_mtime_ns, stat.st_ino, stat.st_size
+
+    def _not_a_folder(self) -> str:
+        return (f"the uploads folder {self.root} is a file, not a folder: set ASSISTANT_UPLOADS_DIR to a folder "
+                "(it is created if missing)")
+
+    def _refresh(self, force: bool = False) -> None:
+        if self.root.exists() and not self.root.is_dir():
+            raise UploadError(self._not_a_folder())
+        self._sweep_once()
+        version = self._registry_version()
+        if version == self._loaded and not force:
             return
-        listed, embedded_with = self._read_registry() if mtime is not None else ([], None)
-        documents: list[UploadedDocument] = []
+        listed, embedded_with = self._read_registry() if version is not None else ([], None)
         units: list[Unit] = []
         chunks: list[Chunk] = []
+        vectors: list[np.ndarray] = []
+        stale: list[UploadedDocument] = []  # documents whose vectors are missing or from another model
         for document in listed:
             try:
                 stored = json.loads((self.root / "units" / f"{document.id}.json").read_text(encoding="utf-8"))
-                units += [Unit(**u) for u in stored["units"]]
-                chunks += [Chunk(**c) for c in stored["chunks"]]
+                doc_units = [Unit(**u) for u in stored["units"]]
+                doc_chunks = [Chunk(**c) for c in stored["chunks"]]
             except (OSError, ValueError, KeyError, TypeError) as exc:  # a damaged upload does not stop the others
                 log.warning("uploaded document %s is damaged (%s): remove and upload it again", document.id, exc)
-            documents.append(document)
-        self._documents = documents
-        self._snapshot = UploadSnapshot(store=self._searchable(units, chunks, embedded_with, documents),
-                                        sources=[d.source for d in documents])
-        self._loaded_mtime = mtime
+                continue
+            doc_vectors = self._stored_vectors(document, len(doc_chunks)) if embedded_with == self.embedder.identity \
+                else None
+            if doc_vectors is None:
+                doc_vectors = self._reembed(document, doc_units, doc_chunks, embedded_with)
+                stale.append(document)
+            units += doc_units
+            chunks += doc_chunks
+            vectors.append(doc_vectors)
+        self._documents = listed
+        self._snapshot = UploadSnapshot(store=self._searchable(units, chunks, vectors),
+                                        sources=[d.source for d in listed])
+        self._loaded = version
+        if stale and embedded_with != self.embedder.identity:
+            self._try_save_registry(listed)
 
-    def _searchable(self, units: list[Unit], chunks: list[Chunk], embedded_with: str | None,
-                    documents: list[UploadedDocument]) -> SearchableStore:
-        """The uploads as a store retrieval can search: their vectors (embedded again if they came from
-        another model) and a BM25 index over the same texts that are embedded, as for the corpus."""
+    def _searchable(self, units: list[Unit], chunks: list[Chunk], vectors: list[np.ndarray]) -> SearchableStore:
+        """The uploads as a store retrieval can search: their vectors and a BM25 index over the same texts
+        that are embedded, as for the corpus."""
         if not chunks:
             return _empty_store(self.embedder)
         texts = embedding_texts(chunks, {(u.doc, u.unit): u for u in units})
-        vectors = self._stored_vectors(chunks) if embedded_with == self.embedder.identity else None
-        if vectors is None:
-            vectors = self._reembed(chunks, texts, embedded_with, documents)
-        return SearchableStore(units=units, chunks=chunks, collection=self.collection(),
-                               lexical=LexicalIndex.build(texts), vectors=np.asarray(vectors, dtype=np.float32))
+        matrix = np.concatenate(vectors).astype(np.float32)
+        return SearchableStore(units=units, chunks=chunks, collection=VectorSearch(chunks, matrix),
+                               lexical=LexicalIndex.build(texts), vectors=matrix)
 
     def _read_registry(self) -> tuple[list[UploadedDocument], str | None]:
         try:
@@ -159,31 +220,27 @@ class UploadStore:
             log.warning("uploads registry %s is unreadable (%s): uploads are not searched", self.registry, exc)
             return [], None
 
-    def _stored_vectors(self, chunks: list[Chunk]) -> np.ndarray | None:
-        """The chunks' vectors from the collection, in chunk order; None if any is missing."""
-        stored = self.collection().get(ids=[c.id for c in chunks], include=["embeddings"])
-        by_id = dict(zip(stored["ids"], stored["embeddings"]))
-        if any(c.id not in by_id for c in chunks):
+    def _stored_vectors(self, document: UploadedDocument, chunks: int) -> np.ndarray | None:
+        try:
+            vectors = np.load(self.root / "vectors" / f"{document.id}.npy", allow_pickle=False)
+        except (OSError, ValueError):
             return None
-        return np.array([by_id[c.id] for c in chunks], dtype=np.float32)
+        if vectors.shape != (chunks, self.embedder.dimension):
+            return None
+        return vectors
 
-    def _reembed(self, chunks: list[Chunk], texts: list[str], previous: str | None,
-                 documents: list[UploadedDocument]) -> np.ndarray:
+    def _reembed(self, document: UploadedDocument, units: list[Unit], chunks: list[Chunk],
+                 previous: str | None) -> np.ndarray:
         """Vectors from another embedding model (or lost ones) are not comparable with the question's:
         embed again, and store them when the folder is writable."""
-        log.warning("uploads were embedded with %s, not %s: embedding them again", previous, self.embedder.identity)
-        vectors = self.embedder.embed(texts, batch_size=self.settings.embed_batch_size)
+        log.warning("uploaded document %s was embedded with %s, not %s (or its vectors are missing): embedding it "
+                    "again", document.id, previous, self.embedder.identity)
+        vectors = self.embedder.embed(embedding_texts(chunks, {(u.doc, u.unit): u for u in units}),
+                                      batch_size=self.settings.embed_batch_size)
         try:
-            self._writable()
-            client = chroma_client(self.settings, self.root / "chroma")
-            try:
-                client.delete_collection(COLLECTION)
-            except Exception:  # noqa: BLE001 - it may not exist yet
-                pass
-            self._collection = None
-            add_chunks(self.collection(), chunks, vectors)
-            self._save_registry(documents)
-        except (OSError, UploadError) as exc:
+            with self._exclusive():
+                write_private(self.root / "vectors" / f"{document.id}.npy", _npy(vectors))
+        except (OSError, UploadError, DiskFullError) as exc:
             log.warning("cannot store the new upload vectors (%s): they are kept in memory only", exc)
         return vectors
 
@@ -195,18 +252,14 @@ class UploadStore:
     def snapshot(self) -> UploadSnapshot:
         """The uploaded documents to search, read again only when the registry changed."""
         with self._lock:
-            self._refresh()
+            try:
+                self._refresh()
+            except UploadError as exc:  # questions are still answered from the corpus
+                log.warning("uploads are not searched: %s", exc)
             return self._snapshot
 
     def unit(self, doc: str, locator: str) -> Unit | None:
         return self.snapshot().store.unit(doc, locator)
-
-    def collection(self):
-        if self._collection is None:
-            client = chroma_client(self.settings, self.root / "chroma")
-            self._collection = client.get_or_create_collection(
-                COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"})
-        return self._collection
 
     # ---- changing
 
@@ -229,44 +282,58 @@ class UploadStore:
         sha = hashlib.sha256(data).hexdigest()
         with self._lock:
             self._refresh()
-            existing = next((d for d in self._documents if d.sha256 == sha), None)
-            if existing:
-                raise UploadError(f"this file is already uploaded as “{existing.title}” (id {existing.id})")
-            if len(self._documents) >= self.settings.upload_max_documents:
-                raise UploadError(f"the local collection holds {len(self._documents)} documents, the limit "
-                                  "(ASSISTANT_UPLOAD_MAX_DOCUMENTS): remove one first")
+            self._check_can_add(sha)
             self._writable()  # before the parsing and embedding, which take a while
-            document = UploadedDocument(
-                id=sha[:12], title=_title(data, kind, name, title), original_name=display_name(name), kind=kind,
-                sha256=sha, size=len(data), units=0, chunks=0,
-                added_at=datetime.now(UTC).isoformat(timespec="seconds"))
-            source = document.source
-            try:
-                units = parse_plain(source.family, source.id, document.title, data)
-            except DocumentContentError as exc:
-                raise UploadError(str(exc)) from exc
-            chunks = chunk_units(units, self.settings.chunk_tokens)
-            for i, chunk in enumerate(chunks):
-                chunk.id = f"{source.id}:{i}"
-            vectors = self.embedder.embed(embedding_texts(chunks, {(u.doc, u.unit): u for u in units}),
-                                          batch_size=self.settings.embed_batch_size)
-            document = document.model_copy(update={"units": len(units), "chunks": len(chunks)})
+        document = UploadedDocument(
+            id=sha[:12], title=_title(data, kind, name, title), original_name=display_name(name), kind=kind,
+            sha256=sha, size=len(data), units=0, chunks=0,
+            added_at=datetime.now(UTC).isoformat(timespec="seconds"))
+        source = document.source
+        try:
+            units = parse_bounded(source.family, source.id, document.title, data, self._limits())
+        except DocumentContentError as exc:
+            raise UploadError(str(exc)) from exc
+        chunks = chunk_units(units, self.settings.chunk_tokens)
+        for i, chunk in enumerate(chunks):
+            chunk.id = f"{source.id}:{i}"
+        vectors = self.embedder.embed(embedding_texts(chunks, {(u.doc, u.unit): u for u in units}),
+                                      batch_size=self.settings.embed_batch_size)
+        document = document.model_copy(update={"units": len(units), "chunks": len(chunks)})
+        with self._lock, self._exclusive():
+            self._refresh(force=True)  # another process may have added or removed documents meanwhile
+            self._check_can_add(sha)
             self._write(document, data, units, chunks, vectors)
-            return document
+        return document
+
+    def _check_can_add(self, sha: str) -> None:
+        existing = next((d for d in self._documents if d.sha256 == sha), None)
+        if existing:
+            raise UploadError(f"this file is already uploaded as “{existing.title}” (id {existing.id})")
+        if len(self._documents) >= self.settings.upload_max_documents:
+            raise UploadError(f"the local collection holds {len(self._documents)} documents, the limit "
+                              "(ASSISTANT_UPLOAD_MAX_DOCUMENTS): remove one first")
+
+    def _limits(self) -> ParseLimits:
+        s = self.settings
+        return ParseLimits(memory_mb=s.upload_parse_memory_mb, cpu_seconds=s.upload_parse_seconds,
+                           pages=s.upload_max_pages, units=s.upload_max_units, chars=s.upload_max_chars)
 
     def remove(self, document_id: str) -> UploadedDocument:
         with self._lock:
             self._refresh()
-            document = next((d for d in self._documents if d.id == document_id.strip()), None)
-            if document is None:
-                known = ", ".join(f"{d.id} ({d.title})" for d in self._documents) or "none"
-                raise UploadError(f"no uploaded document with id '{document_id}'; uploaded: {known}")
             self._writable()
-            self.collection().delete(where={"doc": document.doc})
-            self._save_registry([d for d in self._documents if d.id != document.id])
-            for stale in (self.root / "units" / f"{document.id}.json", *self.root.glob(f"files/{document.id}.*")):
-                stale.unlink(missing_ok=True)
-            self._refresh()
+            with self._exclusive():
+                self._refresh(force=True)
+                document = next((d for d in self._documents if d.id == document_id.strip()), None)
+                if document is None:
+                    known = ", ".join(f"{d.id} ({d.title})" for d in self._documents) or "none"
+                    raise UploadError(f"no uploaded document with id '{document_id}'; uploaded: {known}")
+                try:
+                    self._save_registry([d for d in self._documents if d.id != document.id])
+                except OSError as exc:
+                    raise self._write_problem(exc, "cannot be changed") from exc
+                self._delete_files(document.id)
+                self._refresh()
             return document
 
     def _kind(self, name: str) -> str:
@@ -284,35 +351,127 @@ class UploadStore:
             raise UploadError("the file is empty")
 
     def _writable(self) -> None:
+        if self.root.exists() and not self.root.is_dir():
+            raise UploadError(self._not_a_folder())
         try:
-            (self.root / "files").mkdir(parents=True, exist_ok=True)
-            (self.root / "units").mkdir(parents=True, exist_ok=True)
-            probe = self.root / ".write-test"
-            probe.write_bytes(b"")
-            probe.unlink()
+            private_dir(self.root)
+            for folder in FOLDERS:
+                private_dir(self.root / folder)
+            write_private(self.root / ".write-test", b"")
+            (self.root / ".write-test").unlink()
         except OSError as exc:
-            raise UploadError(f"the uploads folder {self.root} is not writable ({exc.strerror}): "
-                              "set ASSISTANT_UPLOADS_DIR to a writable folder") from exc
+            raise self._write_problem(exc, "is not writable") from exc
+
+    def _write_problem(self, exc: OSError, what: str) -> UploadError | DiskFullError:
+        if disk_full(exc):
+            return DiskFullError(f"the disk holding the uploads folder {self.root} is full (No space left on "
+                                 "device): free some space or set ASSISTANT_UPLOADS_DIR to another disk; nothing "
+                                 "was changed")
+        return UploadError(f"the uploads folder {self.root} {what} ({exc.strerror or exc}): set "
+                           "ASSISTANT_UPLOADS_DIR to a writable folder")
+
+    @contextmanager
+    def _exclusive(self):
+        """Hold the uploads folder's lock (across processes); nested uses in this process hold it once."""
+        with self._lock:
+            if self._held:
+                self._held += 1
+                try:
+                    yield
+                finally:
+                    self._held -= 1
+                return
+            try:
+                private_dir(self.root)
+                handle = open(private_file(self.root / ".lock"), "a")  # held while locked
+            except OSError as exc:
+                raise self._write_problem(exc, "is not writable") from exc
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                self._held = 1
+                try:
+                    yield
+                finally:
+                    self._held = 0
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+            finally:
+                handle.close()
 
     def _write(self, document: UploadedDocument, data: bytes, units: list[Unit], chunks: list[Chunk],
                vectors: np.ndarray) -> None:
+        """Write the document's files, then list it; on any failure nothing of it is left behind."""
         self._writable()
+        stored = {"units": [u.model_dump() for u in units], "chunks": [c.model_dump() for c in chunks]}
         try:
-            (self.root / "files" / document.source.file).write_bytes(data)
-            stored = {"units": [u.model_dump() for u in units], "chunks": [c.model_dump() for c in chunks]}
-            (self.root / "units" / f"{document.id}.json").write_text(json.dumps(stored, ensure_ascii=False),
-                                                                      encoding="utf-8")
-            add_chunks(self.collection(), chunks, vectors)
+            write_private(self.root / "files" / document.source.file, data)
+            write_private(self.root / "units" / f"{document.id}.json", json.dumps(stored, ensure_ascii=False))
+            write_private(self.root / "vectors" / f"{document.id}.npy", _npy(vectors))
             self._save_registry([*self._documents, document])
         except OSError as exc:
-            raise UploadError(f"cannot store the upload in {self.root} ({exc.strerror})") from exc
+            self._delete_files(document.id)
+            raise self._write_problem(exc, "cannot store the upload") from exc
         self._refresh()
 
+    def _delete_files(self, document_id: str) -> None:
+        for folder in FOLDERS:
+            for path in (self.root / folder).glob(f"{document_id}.*"):
+                path.unlink(missing_ok=True)
+
     def _save_registry(self, documents: list[UploadedDocument]) -> None:
-        tmp = self.registry.with_suffix(".tmp")
         data = {"embedding": self.embedder.identity, "documents": [d.model_dump() for d in documents]}
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-        os.replace(tmp, self.registry)
+        write_private(self.registry, json.dumps(data, ensure_ascii=False, indent=1))
+
+    def _try_save_registry(self, documents: list[UploadedDocument]) -> None:
+        try:
+            with self._exclusive():
+                self._save_registry(documents)
+            self._loaded = self._registry_version()
+        except (OSError, UploadError, DiskFullError) as exc:
+            log.warning("cannot update the uploads registry (%s)", exc)
+
+    def _sweep_once(self) -> None:
+        """At the first reading: remove what no listed document owns (the files of an add that was killed or
+        failed, temporary files, the Chroma collection of the previous layout)."""
+        if self._swept:
+            return
+        self._swept = True
+        if not self.root.is_dir() or not _writable_folder(self.root):
+            return
+        try:
+            with self._exclusive():
+                listed = set()
+                if self.registry.exists():
+                    documents, embedded_with = self._read_registry()
+                    if not documents and embedded_with is None:
+                        return  # unreadable: what it listed is unknown, so nothing is an orphan
+                    listed = {d.id for d in documents}
+                removed = []
+                for folder in FOLDERS:
+                    for path in (self.root / folder).glob("*") if (self.root / folder).is_dir() else []:
+                        if is_temporary(path) or path.name.split(".")[0] not in listed:
+                            path.unlink(missing_ok=True)
+                            removed.append(path.name)
+                for path in self.root.glob(".*.tmp"):
+                    path.unlink(missing_ok=True)
+                    removed.append(path.name)
+                legacy = self.root / "chroma"
+                if legacy.is_dir():
+                    shutil.rmtree(legacy, ignore_errors=True)
+                    removed.append("chroma/")
+                if removed:
+                    log.warning("removed leftovers from the uploads folder %s: %s", self.root, ", ".join(removed))
+        except (OSError, UploadError, DiskFullError) as exc:
+            log.warning("cannot sweep the uploads folder %s (%s)", self.root, exc)
+
+
+def _writable_folder(folder: Path) -> bool:
+    return os.access(folder, os.W_OK)
+
+
+def _npy(vectors: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(vectors, dtype=np.float32), allow_pickle=False)
+    return buffer.getvalue()
 
 
 def _empty_store(embedder: Embedder) -> SearchableStore:

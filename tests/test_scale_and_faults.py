@@ -202,3 +202,82 @@ def test_a_read_only_uploads_folder_refuses_uploads_clearly(assistant, tmp_path,
     with pytest.raises(UploadError, match="uploads folder .* is not writable .*ASSISTANT_UPLOADS_DIR"):
         bot.uploads.add_bytes(b"# Notes\n\n## Interviews\n\nSurvivors were interviewed in private.\n", "notes.md")
     assert bot.ask("What is forced pregnancy?").citations
+
+
+class TinyDisk(type(PROJECT_ROOT)):
+    """A folder on a small tmpfs; `fill()` leaves it with no (or `leave` bytes of) free space."""
+
+    def fill(self, leave: int = 0) -> None:
+        with open(self / "filler", "wb") as handle:
+            try:
+                while (free := shutil.disk_usage(self).free - leave) > 0:
+                    handle.write(b"\0" * min(free, 1024 * 1024))
+                    handle.flush()
+            except OSError:
+                pass  # full
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 24 MB tmpfs, unmounted at the end whatever happened."""
+    folder = TinyDisk(tmp_path / "tiny-disk")
+    folder.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(folder)], check=True)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "--lazy", str(folder)], check=False)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root (CI runs as root)")
+def test_a_full_disk_is_reported_as_a_full_disk_not_a_damaged_index(small_project, tiny_disk):
+    """On a completely full disk `ask` said the index was damaged and advised a rebuild that could not succeed."""
+    _sync(small_project)
+    store = build_index(small_project, progress=False).store
+    index = tiny_disk / "index"
+    shutil.copytree(small_project.index_dir, index)
+    tiny_disk.fill()
+    env = {**os.environ, "ASSISTANT_HOME": str(small_project.home), "ASSISTANT_INDEX_DIR": str(index)}
+    result = subprocess.run([ASSISTANT, "ask", "What is gender apartheid?"], capture_output=True, text=True,
+                            cwd=PROJECT_ROOT, env=env, timeout=300)
+    assert result.returncode == 5, (result.returncode, result.stdout, result.stderr)
+    assert result.stderr.count("\n") == 1
+    assert f"the disk holding the index {index / store.name} is full" in result.stderr
+    assert "damaged" not in result.stderr.replace("is not damaged", "")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root (CI runs as root)")
+def test_an_upload_on_a_full_disk_says_so_and_leaves_no_orphan(assistant, tiny_disk):
+    from assistant.errors import DiskFullError
+
+    bot = assistant.configured(uploads_dir=tiny_disk / "uploads")
+    bot.uploads.list()
+    tiny_disk.fill(leave=16 * 1024)
+    notes = "# Notes\n\n" + "\n\n".join(f"## Visit {n}\n\nMonitors met survivors in village {n} and recorded "
+                                        "their accounts of detention." for n in range(300))
+    with pytest.raises(DiskFullError, match=f"the disk holding the uploads folder {tiny_disk / 'uploads'} is full"):
+        bot.uploads.add_bytes(notes.encode(), "notes.md")
+    assert bot.uploads.list() == []
+    left = [p for p in (tiny_disk / "uploads").rglob("*") if p.is_file() and p.name not in (".lock",)]
+    assert left == [], left
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a read-only bind mount needs root (CI runs as root)")
+def test_the_cli_on_a_read_only_uploads_folder_lists_and_refuses_in_one_line(assistant, tmp_path, read_only):
+    folder = tmp_path / "uploads"
+    document = assistant.configured(uploads_dir=folder).uploads.add_bytes(
+        b"# Notes\n\n## Interviews\n\nSurvivors were interviewed in private.\n", "notes.md")
+    read_only(folder)
+    notes = tmp_path / "more-notes.md"
+    notes.write_text("# More notes\n\nText.\n", encoding="utf-8")
+    env = {**os.environ, "ASSISTANT_UPLOADS_DIR": str(folder)}
+
+    def run(*args):
+        return subprocess.run([ASSISTANT, *args], capture_output=True, text=True, cwd=PROJECT_ROOT, env=env,
+                              timeout=300)
+
+    listed = run("corpus", "uploads")
+    assert listed.returncode == 0 and document.id in listed.stdout, listed.stderr
+    for refused in (run("corpus", "add", str(notes)), run("corpus", "remove", document.id)):
+        assert refused.returncode == 2, refused.stderr
+        assert refused.stderr.count("\n") == 1 and "is not writable (Read-only file system)" in refused.stderr

@@ -402,3 +402,122 @@ def test_http_api_gives_an_answer_or_a_clear_error_for_any_text(api_client, text
     else:
         assert isinstance(result["answer"], str) and result["answer"].strip()
         assert result["declined"] or result["citations"]
+
+
+@pytest.fixture
+def served(assistant, tmp_path):
+    """`assistant serve` as a user starts it, in a process of its own with its own temporary folder (TMPDIR)
+    and data folders; stopped with SIGTERM (as `kill` does) and waited for, whatever the test did."""
+    import os
+    import subprocess
+    import time
+    import urllib.request
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    port = _free_port()
+    env = {**os.environ, "TMPDIR": str(temp), "ASSISTANT_UPLOADS_DIR": str(tmp_path / "uploads"),
+           "ASSISTANT_FEEDBACK_DB": str(tmp_path / "feedback" / "feedback.sqlite"), "GRADIO_ANALYTICS_ENABLED": "False"}
+    env.pop("GRADIO_TEMP_DIR", None)
+    leftover = temp / f"gender-justice-assistant-{os.getuid()}" / "server-killed"
+    leftover.mkdir(parents=True)
+    (leftover / "statement.md").write_text("A survivor's statement left by a server that was killed.")
+    process = subprocess.Popen([str(PROJECT_ROOT / ".venv" / "bin" / "assistant"), "serve", "--port", str(port)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(180):
+            try:
+                urllib.request.urlopen(url, timeout=5).close()
+                break
+            except OSError:
+                assert process.poll() is None, "assistant serve exited"
+                time.sleep(0.5)
+        process.temp, process.leftover, process.url = temp, leftover, url
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        process.wait(timeout=60)
+
+
+def test_web_app_keeps_no_posted_file_and_removes_its_temporary_folder_at_stop(served, browser, tmp_path):
+    """Posted files stayed in Gradio's temporary folder (refused ones too), transcripts in folders any local
+    user could read, after Remove and after the server stopped."""
+    import signal
+
+    assert not served.leftover.exists()  # swept at start
+    (server_folder,) = served.leftover.parent.glob("server-*")
+    assert server_folder.stat().st_mode & 0o777 == 0o700
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    page.goto(served.url)
+    page.wait_for_selector("#question textarea")
+    notes = tmp_path / "posted-notes.md"
+    notes.write_text("# Posted notes\n\n## Interviews\n\nSurvivors chose where to be interviewed.\n", encoding="utf-8")
+    upload(page, notes, "Posted notes")
+    broken = tmp_path / "posted-broken.pdf"
+    broken.write_bytes(b"%PDF-1.7 not really a pdf")
+    upload(page, broken, "damaged or not a PDF", where="#upload-status")
+    ask(page, "Where were survivors interviewed?")
+    page.click("#export")
+    page.locator("#transcript a").first.wait_for(timeout=15000)
+    context.close()
+    kept = sorted(p.name for p in served.temp.rglob("*") if p.is_file())
+    assert "posted-notes.md" not in kept and "posted-broken.pdf" not in kept, kept
+    transcripts = list(served.temp.rglob("gender-justice-assistant-transcript.md"))
+    assert len(transcripts) == 1 and transcripts[0].is_relative_to(server_folder)
+    assert transcripts[0].stat().st_mode & 0o777 == 0o600
+    served.send_signal(signal.SIGTERM)
+    served.wait(timeout=60)
+    assert not server_folder.exists()
+    assert [p for p in served.temp.rglob("*") if p.is_file()] == [], "files outlived the server"
+
+
+def test_failed_logins_are_limited_per_address_and_logged_without_the_password(assistant, tmp_path):
+    """With --auth, 50 wrong logins took 0.56 s and none was logged."""
+    import os
+    import subprocess
+    import time
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    port = _free_port()
+    env = {**os.environ, "TMPDIR": str(tmp_path), "ASSISTANT_LOGIN_MAX_FAILURES": "3",
+           "ASSISTANT_UPLOADS_DIR": str(tmp_path / "uploads")}
+    log = (tmp_path / "server.log").open("w")
+    process = subprocess.Popen([str(PROJECT_ROOT / ".venv" / "bin" / "assistant"), "serve", "--port", str(port),
+                                "--auth", "trainer:correct-horse"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+
+    def login(password: str) -> int:
+        form = urllib.parse.urlencode({"username": "trainer", "password": password}).encode()
+        try:
+            with urllib.request.urlopen(urllib.request.Request(f"{url}/login", data=form), timeout=30) as reply:
+                return reply.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    try:
+        for _ in range(180):
+            try:
+                urllib.request.urlopen(url, timeout=5).close()
+                break
+            except urllib.error.HTTPError:
+                break  # up, asking for a login
+            except OSError:
+                assert process.poll() is None, "assistant serve exited"
+                time.sleep(0.5)
+        assert login("correct-horse") == 200
+        statuses = [login(f"guess-{n}") for n in range(5)]
+        assert statuses == [400, 400, 400, 429, 429]
+        assert login("correct-horse") == 429  # blocked for this address until its failures are old enough
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+        log.close()
+    logged = (tmp_path / "server.log").read_text(encoding="utf-8")
+    assert logged.count("failed login: user 'trainer' from 127.0.0.1") == 3
+    assert "login refused: 127.0.0.1" in logged
+    assert "guess-" not in logged and "correct-horse" not in logged

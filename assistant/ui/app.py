@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from assistant.core import Assistant
 from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore
 from assistant.ui.api import ask_api
+from assistant.ui.login import LoginGuard, LoginLimit, log_to_stderr
 from assistant.ui.tabs.about import about_tab
 from assistant.ui.tabs.ask import ask_tab
 from assistant.ui.tabs.checklist import checklist_tab
 from assistant.ui.tabs.workshop import workshop_tab
+from assistant.ui.tempfiles import ServerFiles
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 HEADER = ("# Gender Justice Assistant\n<span class='disclaimer'>Answers quote international criminal "
@@ -64,9 +68,9 @@ def build_app(bot: Assistant, feedback: FeedbackStore) -> gr.Blocks:
     return app
 
 
-def serve(settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None,
-          block: bool = True) -> gr.Blocks:
-    """Start the web app. A host other than localhost requires credentials ("user:password")."""
+def credentials_for(host: str, auth: str | None) -> tuple[str, str] | None:
+    """The ("user", "password") to require, checked before anything starts; a host other than localhost
+    requires them."""
     credentials = None
     if auth:
         user, _, password = auth.partition(":")
@@ -78,11 +82,34 @@ def serve(settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None 
             f"serving on {host} exposes the assistant to the network: give credentials with "
             "--auth user:password (or ASSISTANT_AUTH), or keep the default --host 127.0.0.1"
         )
-    bot = Assistant.open(settings)
-    feedback = FeedbackStore(settings.feedback_db)
-    app = build_app(bot, feedback)
-    app.queue(default_concurrency_limit=settings.ui_concurrency, max_size=settings.ui_queue_size)
-    app.launch(server_name=host, server_port=port, auth=credentials, share=False, prevent_thread_lock=not block,
-               show_error=False, quiet=not block, theme=_theme(), css=CSS, footer_links=[], ssr_mode=False,
-               max_file_size=f"{settings.upload_max_mb:g}mb")
+    return credentials
+
+
+def serve(settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None,
+          block: bool = True) -> gr.Blocks:
+    """Start the web app. A host other than localhost requires credentials ("user:password"). Its temporary
+    files live in a private folder removed when it stops (`assistant.ui.tempfiles`)."""
+    credentials = credentials_for(host, auth)
+    files = ServerFiles()  # before the app is built: each component reads Gradio's temporary folder
+    try:
+        bot = Assistant.open(settings)
+        feedback = FeedbackStore(settings.feedback_db)
+        app = build_app(bot, feedback)
+        app.queue(default_concurrency_limit=settings.ui_concurrency, max_size=settings.ui_queue_size)
+        auth, app_kwargs = None, {}
+        if credentials:  # failed logins are limited per address and logged
+            guard = LoginGuard(*credentials, max_failures=settings.login_max_failures,
+                               window=settings.login_window_seconds)
+            auth, app_kwargs = guard.check, {"middleware": [Middleware(LoginLimit, guard=guard)]}
+            log_to_stderr()
+        app.launch(server_name=host, server_port=port, auth=auth, app_kwargs=app_kwargs, share=False,
+                   prevent_thread_lock=not block, show_error=False, quiet=not block, theme=_theme(), css=CSS,
+                   footer_links=[], ssr_mode=False, max_file_size=f"{settings.upload_max_mb:g}mb")
+    except BaseException:
+        files.close()
+        raise
+    if block:  # the server has stopped
+        files.close()
+    else:
+        atexit.register(files.close)
     return app

@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import itertools
-import tempfile
 import time
-from pathlib import Path
 
 import gradio as gr
 
@@ -14,8 +12,10 @@ from assistant.core import Assistant
 from assistant.errors import AssistantError, InvalidQuestionError
 from assistant.feedback import RATINGS, FeedbackStore
 from assistant.models import Answer, Draft, Turn
+from assistant.private import write_private
 from assistant.ui.render import _escape_markdown, chat_markdown, linked_markdown, sources_html, transcript_markdown
 from assistant.ui.tabs.documents import documents_section
+from assistant.ui.tempfiles import private_export_path
 
 STREAM_PAUSE = 0.01  # seconds between streamed updates of an extractive answer
 UPLOADS_LABEL = "Your uploaded documents"
@@ -143,9 +143,8 @@ def _clear():
 def _export(turns: list):
     if not turns:
         raise gr.Error("Nothing to export yet: ask a question first.")
-    folder = Path(tempfile.mkdtemp(prefix="transcript-"))
-    path = folder / "gender-justice-assistant-transcript.md"
-    path.write_text(transcript_markdown(turns), encoding="utf-8")
+    path = private_export_path("gender-justice-assistant-transcript.md")  # removed when the server stops
+    write_private(path, transcript_markdown(turns))
     return gr.update(value=str(path), visible=True)
 
 

@@ -9,7 +9,7 @@ import gradio as gr
 from assistant.core import Assistant
 from assistant.errors import AssistantError
 from assistant.ui.render import _escape_markdown, uploads_markdown
-from assistant.uploads import UploadError
+from assistant.ui.tempfiles import discard_posted
 
 
 def documents_section(app: gr.Blocks, bot: Assistant) -> None:
@@ -37,25 +37,27 @@ def documents_section(app: gr.Blocks, bot: Assistant) -> None:
 
     def add_upload(file_path: str | None, title: str):
         if not file_path:
-            return uploads_markdown(bot.uploads.list()), gr.update(), "Choose a PDF, Markdown or text file first."
+            return uploads_markdown(bot.uploads.list()), gr.update(), "Choose a PDF, Markdown or text file first.", None
         try:
             document = bot.uploads.add_file(Path(file_path), title=title or None, original_name=Path(file_path).name)
         except AssistantError as exc:
-            return uploads_markdown(bot.uploads.list()), gr.update(), f"⚠️ {_escape_markdown(str(exc))}"
+            return uploads_markdown(bot.uploads.list()), gr.update(), f"⚠️ {_escape_markdown(str(exc))}", None
+        finally:  # the posted copy is not kept: the uploads store has its own (or refused it)
+            discard_posted(file_path)
         added = (f"Added “{_escape_markdown(document.title)}” ({document.units} units). Ask about it in the chat; "
                  f"it is cited as “{_escape_markdown(document.short_title)}, …”.")
-        return (*uploads_view(), added)
+        return (*uploads_view(), added, None)
 
     def remove_upload(document_id: str | None):
         if not document_id:
             return uploads_markdown(bot.uploads.list()), gr.update(), "Choose a document to remove."
         try:
             document = bot.uploads.remove(document_id)
-        except UploadError as exc:
+        except AssistantError as exc:
             return (*uploads_view(), f"⚠️ {_escape_markdown(str(exc))}")
         return (*uploads_view(), f"Removed “{_escape_markdown(document.title)}”.")
 
     view = [uploads_list, upload_choice, upload_status]
-    upload_button.click(add_upload, [upload_file, upload_title], view, api_name=False)
+    upload_button.click(add_upload, [upload_file, upload_title], [*view, upload_file], api_name=False)
     remove_button.click(remove_upload, [upload_choice], view, api_name=False)
     app.load(uploads_view, None, [uploads_list, upload_choice], api_name=False)
