@@ -284,10 +284,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         presets = resolve_presets(settings, args.preset)
     except ValueError as exc:
         raise EvalUsageError(str(exc)) from exc
-    if not dataset_path(settings, args.dataset).is_file():
-        raise EvalUsageError(f"no dataset '{args.dataset}' in {settings.evals_dir / 'datasets'}")
+    for dataset in filter(None, (args.dataset, args.held_out)):
+        if not dataset_path(settings, dataset).is_file():
+            raise EvalUsageError(f"no dataset '{dataset}' in {settings.evals_dir / 'datasets'}")
     folder, summary = evaluate(settings, args.dataset, presets, limit=args.limit,
-                               out=Path(args.out) if args.out else None, progress=not args.quiet)
+                               out=Path(args.out) if args.out else None, progress=not args.quiet,
+                               held_out=args.held_out)
     print(f"report: {folder}")
     _print_headlines(summary)
     if not args.check:
@@ -301,8 +303,9 @@ def _print_headlines(summary: dict) -> None:
     for preset, data in summary.items():
         o = data["overall"]
         declined = o["decline_recall"] if o["decline_recall"] is not None else float("nan")
+        precision = o["citation_precision"] if o.get("citation_precision") is not None else float("nan")
         print(f"{preset:<17} article hit@5 {o['article_hit@5']:.3f}  pinpoint hit@5 {o['pinpoint_hit@5']:.3f}  "
-              f"out-of-scope declined {declined:.3f}  "
+              f"citation precision {precision:.3f}  out-of-scope declined {declined:.3f}  "
               f"wrongly declined {o['wrongly_declined']:.3f}  p95 {o['latency_p95_ms']:.0f} ms")
 
 
@@ -421,7 +424,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluation = commands.add_parser(
         "eval", help="run the evaluation suite, or compare two reports",
-        usage="%(prog)s [--dataset NAME] [--preset NAME|a,b|all] [--limit N] [--out DIR] [--check] [--quiet]\n"
+        usage="%(prog)s [--dataset NAME] [--held-out NAME] [--preset NAME|a,b|all] [--limit N] [--out DIR] "
+        "[--check] [--quiet]\n"
         "       %(prog)s compare REPORT_A REPORT_B",
         description="Run evaluation presets (evals/presets.toml) over a dataset and write a report folder; "
         "`assistant eval compare REPORT_A REPORT_B` prints the metric deltas between two reports.",
@@ -430,6 +434,8 @@ def build_parser() -> argparse.ArgumentParser:
                             help="dataset in evals/datasets/, or a .jsonl file (default gold)")
     evaluation.add_argument("--preset", default="default", metavar="NAME|a,b|all",
                             help="a preset of evals/presets.toml, comma-separated presets, or all (default: default)")
+    evaluation.add_argument("--held-out", metavar="NAME",
+                            help="also run the presets on this dataset and report it beside the first (e.g. fresh)")
     evaluation.add_argument("--limit", type=int, metavar="N", help="only the first N questions")
     evaluation.add_argument("--out", metavar="DIR",
                             help="report folder (default evals/reports/<date>-<dataset>-<preset>)")

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from assistant.answer.concordance import Concordance
 from assistant.answer.extractive import compose_answer, compose_concordance, decline
 from assistant.answer.questions import QuestionKind, concordance_term, question_kind
-from assistant.answer.select import DEFINES, Question, Selection, is_commentary, select_on_point
+from assistant.answer.select import Question, Selection, is_commentary, select_on_point
 from assistant.config import Settings
 from assistant.corpus.manifest import load_manifest
 from assistant.embedding import load_embedder
@@ -30,6 +30,8 @@ from assistant.uploads import DOC_PREFIX, UploadSnapshot, UploadStore
 
 UPLOADS = "uploads"  # the document filter value that stands for every uploaded document
 CLOSEST = 2  # provisions listed with a decline, when the question's topic is in the corpus
+DEFINED_WITHIN = 30  # characters before a reference in which "as defined in" announces a definition
+DEFINED_TERM = re.compile(r"“([^”]{2,60})”\s+(?:means|refers to)")  # "“Forced pregnancy” means", "“gender” refers to"
 CLOSEST_LAW = 3  # provisions quoted when the law does not use the term a question asks about
 STREAM_WORDS = 12  # words per streamed draft of an extractive answer
 
@@ -290,13 +292,17 @@ class Assistant:
         return self._passage(unit).model_copy(update={"score": passage.score, "dense": passage.dense})
 
     def _definitions(self, passage: Passage, question: str) -> list[Passage]:
-        """The definitions a quoted provision points to ("forced pregnancy, as defined in article 7,
-        paragraph 2 (f)") whose defined words the question uses."""
+        """The definitions a quoted provision points to "as defined in" ("forced pregnancy, as defined in
+        article 7, paragraph 2 (f)") when the question uses the defined term."""
         asked = content_stems(question)
         found = []
         for reference in self.store.refers_to(passage.doc, passage.unit):
+            at = passage.text.find(reference.phrase)
+            if at < 0 or "defined" not in passage.text[max(0, at - DEFINED_WITHIN):at]:
+                continue
             unit = self.store.unit(reference.target_doc, reference.target)
-            if unit and DEFINES.search(unit.text) and content_stems(unit.text.split(" means ")[0]) & asked:
+            term = DEFINED_TERM.search(unit.text) if unit else None
+            if term and content_stems(term.group(1)) <= asked:
                 found.append(self._passage(unit))
         return found
 

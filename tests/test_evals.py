@@ -136,6 +136,22 @@ def test_runner_writes_metrics_results_report_and_plots(small_report):
     assert "- **bm25**: structure-aware units, BM25 only" in report  # the note in evals/presets.toml
 
 
+def test_a_held_out_set_is_reported_beside_the_first_with_no_bleed_on_unrelated_pairs(assistant, tmp_path):
+    fresh = [r for r in DATASETS["fresh"] if r.kind == "unrelated-pair"][:2]
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("".join(r.model_dump_json() + "\n" for r in fresh), encoding="utf-8")
+    folder, summary = evaluate(assistant.settings, "smoke", ["default"], limit=3, out=tmp_path / "report",
+                               progress=False, held_out=str(path))
+    metrics = json.loads((folder / "metrics.json").read_text())
+    held = metrics["held_out"]["presets"]["default"]["overall"]
+    assert metrics["held_out"]["dataset"] == str(path) and held["questions"] == 2
+    assert held["no_bleed"] is not None and 0.0 <= held["no_bleed"] <= 1.0
+    assert (folder / "results-pairs.jsonl").exists()
+    report = (folder / "report.md").read_text()
+    assert f"## Held-out set: {path}" in report and "unrelated pairs: no bleed" in report
+    assert f"default ({path})" in summary
+
+
 def test_compare_prints_deltas_between_two_reports(small_report, tmp_path):
     folder, _ = small_report
     other = tmp_path / "other"

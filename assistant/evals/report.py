@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 SUMMARY_KEYS = [
@@ -12,6 +13,7 @@ SUMMARY_KEYS = [
     ("answer_pinpoint_hit@5", "pinpoint hit@5, cited + related"),
     ("citation_precision", "citation precision"), ("citation_recall", "citation recall"),
     ("citations_per_answer", "citations per answer"), ("lead_verified", "lead verified"),
+    ("no_bleed", "unrelated pairs: no bleed"),
     ("quote_validity", "quote validity"), ("key_fact_coverage", "key-fact coverage"),
     ("decline_recall", "out-of-scope declined"), ("decline_precision", "decline precision"),
     ("wrongly_declined", "answerable wrongly declined"), ("latency_p50_ms", "latency p50 (ms)"),
@@ -51,19 +53,57 @@ def _worst(rows: list[dict], n: int = 10) -> list[dict]:
     return sorted(rows, key=badness, reverse=True)[:n]
 
 
+@dataclass
+class HeldOut:
+    """A second dataset run with the same presets and reported beside the first (a set not tuned on)."""
+
+    dataset: str
+    results: dict[str, list[dict]]
+    summary: dict
+
+
 def write_report(folder: Path, dataset: str, results: dict[str, list[dict]], summary: dict, context: dict,
-                 notes: dict[str, str]) -> Path:
+                 notes: dict[str, str], held_out: HeldOut | None = None) -> Path:
     """Write the report files; `notes` says what each preset runs (from `evals/presets.toml`)."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "metrics.json").write_text(json.dumps({"dataset": dataset, **context, "presets": summary},
-                                                    indent=2), encoding="utf-8")
-    with (folder / "results.jsonl").open("w", encoding="utf-8") as handle:
+    metrics = {"dataset": dataset, **context, "presets": summary}
+    if held_out:
+        metrics["held_out"] = {"dataset": held_out.dataset, "presets": held_out.summary}
+    (folder / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+    _write_results(folder / "results.jsonl", results)
+    if held_out:
+        _write_results(folder / f"results-{Path(held_out.dataset).stem}.jsonl", held_out.results)
+    _plots(folder, results, summary)
+    text = _markdown(dataset, results, summary, context, notes)
+    if held_out:
+        text += _held_out_markdown(held_out)
+    (folder / "report.md").write_text(text, encoding="utf-8")
+    return folder
+
+
+def _write_results(path: Path, results: dict[str, list[dict]]) -> None:
+    with path.open("w", encoding="utf-8") as handle:
         for preset, rows in results.items():
             for row in rows:
                 handle.write(json.dumps({"preset": preset, **row}, ensure_ascii=False) + "\n")
-    _plots(folder, results, summary)
-    (folder / "report.md").write_text(_markdown(dataset, results, summary, context, notes), encoding="utf-8")
-    return folder
+
+
+def _side_by_side(summary: dict, presets: list[str]) -> str:
+    return _table(["metric", *presets], [[label, *(_fmt(summary[p]["overall"].get(key)) for p in presets)]
+                                         for key, label in SUMMARY_KEYS])
+
+
+def _held_out_markdown(held_out: HeldOut) -> str:
+    presets = list(held_out.results)
+    kinds = held_out.summary[presets[0]]["by_kind"]
+    return "\n".join([
+        "", f"## Held-out set: {held_out.dataset}", "",
+        "Written before the answer work was tuned and never tuned on: read these numbers as the ones a new "
+        "question gets.", "", _side_by_side(held_out.summary, presets), "",
+        f"### {presets[0]}: by kind", "",
+        _table(["kind", "questions", *TOPIC_KEYS, "out-of-scope declined"],
+               [[name, str(entry["questions"]), *(_fmt(entry.get(k)) for k in TOPIC_KEYS),
+                 _fmt(entry.get("declined_correctly"))] for name, entry in kinds.items()]), ""])
 
 
 def _markdown(dataset: str, results: dict[str, list[dict]], summary: dict, context: dict, notes: dict[str, str]) -> str:
@@ -73,8 +113,7 @@ def _markdown(dataset: str, results: dict[str, list[dict]], summary: dict, conte
              f"{context['questions']} questions ({context['answerable']} answerable), run {context['run_at']}, "
              f"commit {context.get('commit') or 'unknown'}, index {context['index']}, "
              f"prompts {context.get('prompt_version', 'unknown')}.", ""]
-    side_by_side = [[label, *(_fmt(summary[p]["overall"].get(key)) for p in presets)] for key, label in SUMMARY_KEYS]
-    parts += ["## Presets side by side", "", _table(["metric", *presets], side_by_side),
+    parts += ["## Presets side by side", "", _side_by_side(summary, presets),
               "", *[f"- **{p}**: {notes[p]}" for p in presets], ""]
     generative = [p for p in presets if "generated_answers" in summary[p]["overall"]]
     if generative:

@@ -17,6 +17,7 @@ from assistant.evals.dataset import EvalRecord
 from assistant.models import Turn
 
 DEPTH = 10  # provisions retrieved and scored per question
+UNRELATED_PAIR = "unrelated-pair"  # a dataset kind: a new question asked after an unrelated one
 
 
 class Preset(BaseModel):
@@ -89,6 +90,9 @@ def run_assistant(bot: Assistant, record: EvalRecord) -> dict:
         sentences=[{"status": c.status, "reason": c.reason, "text": c.text} for c in answer.sentences],
     )
     row.update(related=[f"{r.doc}: {r.unit}" for r in answer.related], lead=answer.lead, kind_found=answer.kind)
+    if record.kind == UNRELATED_PAIR:  # asked after an unrelated question, it must be answered as if asked fresh
+        fresh = bot.ask(record.question)
+        row["no_bleed"] = float(cited == [(c.doc, c.unit) for c in fresh.citations])
     if record.answerable:
         _score_retrieval(row, m.as_ranking((p.doc, p.unit) for p in passages), record)
         if not answer.declined:
@@ -146,7 +150,7 @@ RETRIEVAL_KEYS = [f"{level}_{name}" for level in ("article", "pinpoint")
 
 
 ANSWER_KEYS = ["citation_precision", "citation_recall", "key_fact_coverage", "answer_article_hit@5",
-               "answer_pinpoint_hit@5", "lead_verified"]
+               "answer_pinpoint_hit@5", "lead_verified", "no_bleed"]
 
 
 def aggregate(rows: list[dict]) -> dict:

@@ -10,7 +10,7 @@ from pathlib import Path
 from assistant.config import Settings
 from assistant.core import Assistant
 from assistant.evals.dataset import load_dataset
-from assistant.evals.report import SUMMARY_KEYS, write_report
+from assistant.evals.report import SUMMARY_KEYS, HeldOut, write_report
 from assistant.evals.runner import ANSWER_KEYS, RETRIEVAL_KEYS, Preset, aggregate, breakdown, load_presets, run_preset
 from assistant.prompts import prompt_version
 
@@ -51,16 +51,8 @@ def resolve_presets(settings: Settings, spec: str) -> list[str]:
     return names
 
 
-def evaluate(settings: Settings, dataset: str, names: list[str], *, limit: int | None = None,
-             out: Path | None = None, progress: bool = True) -> tuple[Path, dict]:
-    """Run the named presets over a dataset and write the report; the report folder and the summary back."""
-    available = available_presets(settings)
-    chosen = [available[name] for name in names]
-    path = dataset_path(settings, dataset)
-    records = load_dataset(path)[:limit] if limit else load_dataset(path)
-    bot = Assistant.open(settings.with_overrides(search_uploads=False))  # the corpus only, comparable runs
-    results = {preset.name: run_preset(preset, bot, records, progress) for preset in chosen}
-    summary = {
+def _summarise(results: dict[str, list[dict]]) -> dict:
+    return {
         name: {
             "overall": aggregate(rows),
             "by_topic": breakdown(rows, "topic", RETRIEVAL_KEYS + ANSWER_KEYS),
@@ -68,6 +60,28 @@ def evaluate(settings: Settings, dataset: str, names: list[str], *, limit: int |
         }
         for name, rows in results.items()
     }
+
+
+def _records(settings: Settings, dataset: str, limit: int | None):
+    records = load_dataset(dataset_path(settings, dataset))
+    return records[:limit] if limit else records
+
+
+def evaluate(settings: Settings, dataset: str, names: list[str], *, limit: int | None = None,
+             out: Path | None = None, progress: bool = True, held_out: str | None = None) -> tuple[Path, dict]:
+    """Run the named presets over a dataset (and a held-out one) and write the report; the report
+    folder and the summary back."""
+    available = available_presets(settings)
+    chosen = [available[name] for name in names]
+    records = _records(settings, dataset, limit)
+    bot = Assistant.open(settings.with_overrides(search_uploads=False))  # the corpus only, comparable runs
+    results = {preset.name: run_preset(preset, bot, records, progress) for preset in chosen}
+    summary = _summarise(results)
+    second = None
+    if held_out:
+        held_records = _records(settings, held_out, limit)
+        held_results = {preset.name: run_preset(preset, bot, held_records, progress) for preset in chosen}
+        second = HeldOut(held_out, held_results, _summarise(held_results))
     now = datetime.now(UTC)
     folder = out or settings.evals_dir / "reports" / f"{now:%Y-%m-%d}-{dataset}-{_label(names, available)}"
     context = {
@@ -79,8 +93,9 @@ def evaluate(settings: Settings, dataset: str, names: list[str], *, limit: int |
         "answerable": sum(r.answerable for r in records),
         "settings": settings.model_dump(mode="json", exclude={"home", "llm_api_key"}),
     }
-    write_report(folder, dataset, results, summary, context, {p.name: p.note for p in chosen})
-    return folder, summary
+    write_report(folder, dataset, results, summary, context, {p.name: p.note for p in chosen}, second)
+    return folder, summary if second is None else {**summary, **{f"{name} ({held_out})": data
+                                                                 for name, data in second.summary.items()}}
 
 
 def _label(names: list[str], available: dict[str, Preset]) -> str:
