@@ -23,7 +23,7 @@ from assistant.locators import without_elements_suffix
 from assistant.models import Answer, Draft, Passage, Turn, Unit
 from assistant.private import append_private
 from assistant.prompts import prompt_version
-from assistant.retrieval import Retriever, expand_query, hinted_documents, merge_by_score
+from assistant.retrieval import Retriever, hinted_documents, merge_by_score
 from assistant.scope import load_scope, outside_reason
 from assistant.terms import content_stems, rarity_weights
 from assistant.uploads import DOC_PREFIX, UploadSnapshot, UploadStore
@@ -243,10 +243,21 @@ class Assistant:
     def _select(self, text: str, passages: list[Passage], kind: QuestionKind) -> Selection:
         """The provisions on point (quoted), the rest related; only close enough ones are quoted."""
         near = [p for p in passages if p.exact or p.dense >= self.settings.decline_threshold] or passages[:1]
-        words = expand_query(text, self.retriever.synonyms)  # "sexual history" also as "prior … sexual conduct"
-        question = Question(words, kind, frozenset(hinted_documents(text, self.sources)), self.rarity)
+        question = Question(text, kind, frozenset(hinted_documents(text, self.sources)), self.rarity,
+                            self._alternatives(text))
         selection = select_on_point(question, near, max_cited=self.settings.max_cited, margin=self.settings.cite_margin)
         return Selection(cited=selection.cited, related=[p for p in passages if p not in selection.cited])
+
+    def _alternatives(self, text: str) -> dict[str, set[str]]:
+        """The instruments' words for the practitioners' words of a question (`corpus/synonyms.toml`), by
+        stem: {"survivor": {"victim"}, "histori": {"prior", "subsequ", "sexual", "conduct"}}."""
+        lowered = text.lower()
+        alternatives: dict[str, set[str]] = {}
+        for key, words in self.retriever.synonyms.items():
+            if re.search(rf"\b{re.escape(key)}\b", lowered):
+                for stem in content_stems(key):
+                    alternatives.setdefault(stem, set()).update(content_stems(" ".join(words)))
+        return alternatives
 
     def _compose(self, text: str, passages: list[Passage], kind: QuestionKind, selection: Selection,
                  docs: list[str] | None) -> Answer:

@@ -181,3 +181,9 @@ def test_provisions_found_but_not_on_point_are_related_not_quoted(assistant):
     quoted = {(c.doc, c.unit) for c in answer.citations}
     assert not quoted & {(r.doc, r.unit) for r in answer.related}
     assert all(r.label == f"{r.label.split(', ')[0]}, {r.unit}" for r in answer.related)
+
+
+def test_law_leads_when_a_provision_is_nearly_as_close_as_commentary(assistant):
+    answer = assistant.ask("Can survivors of sexual violence get reparations at the ICC?")
+    assert answer.citations[0].unit == "art. 75(1)"  # "survivors" is read as the Statute's "victims"
+    assert answer.lead.startswith("Under Rome Statute, art. 75(1): ")

@@ -9,7 +9,7 @@ commentary. Use-of-terms provisions are never quoted unless the question names t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.answer.questions import QuestionKind
 from assistant.models import CRIME_ELEMENTS, Passage
@@ -18,6 +18,7 @@ from assistant.terms import content_stems
 LAW = ("treaty", "icc-instrument", "upload")  # uploads are the user's own material: not demoted
 DEFINES = re.compile(r"\bmeans\b|\brefers to\b|\bit is understood that\b|\bshall mean\b", re.IGNORECASE)
 COMMENTARY_PENALTY = 0.5  # commentary addresses a question of law only when no provision does
+LAW_MARGIN = 0.3  # a provision this close to the best commentary leads the answer before it
 KIND_BONUS = 0.3  # the Elements of a crime, for a question on what must be proved
 DEFINITION_BONUS = 0.15
 
@@ -32,17 +33,6 @@ def is_commentary(passage: Passage) -> bool:
     return passage.authority not in LAW
 
 
-def word_cover(question: str, passage: Passage, rarity: dict[str, float]) -> float:
-    """Share of the question's content words that the provision (with its heading) uses, each word
-    weighted by its rarity in the corpus (words the corpus never uses cannot tell provisions apart)."""
-    asked = content_stems(question)
-    weight = {stem: rarity.get(stem, 0.0) for stem in asked}
-    if not any(weight.values()):
-        return 0.0
-    used = asked & content_stems(f"{passage.heading}\n{passage.text}")
-    return sum(weight[s] for s in used) / (sum(weight.values()) or 1.0)
-
-
 @dataclass(frozen=True)
 class Question:
     """What the strength of a provision is measured against."""
@@ -51,12 +41,31 @@ class Question:
     kind: QuestionKind
     named_docs: frozenset[str]  # instruments the question names: their commentary is not demoted
     rarity: dict[str, float]
+    alternatives: dict[str, set[str]] = field(default_factory=dict)  # a word's stem → the instruments' words
+
+
+def word_cover(question: Question, passage: Passage) -> float:
+    """Share of the question's content words that the provision (with its heading) uses, each word
+    weighted by its rarity in the corpus (words the corpus never uses cannot tell provisions apart). A
+    practitioner's word counts as used when the provision uses the instruments' word for it ("survivors"
+    → "victims"), and weighs as that word does."""
+    used_here = content_stems(f"{passage.heading}\n{passage.text}")
+    weight: dict[str, float] = {}
+    used: set[str] = set()
+    for stem in content_stems(question.text):
+        words = {stem} | question.alternatives.get(stem, set())
+        weight[stem] = min((question.rarity[w] for w in words if w in question.rarity), default=0.0)
+        if words & used_here:
+            used.add(stem)
+    if not any(weight.values()):
+        return 0.0
+    return sum(weight[s] for s in used) / sum(weight.values())
 
 
 def strength(passage: Passage, question: Question, top_score: float) -> float:
     """How squarely a provision addresses the question (comparable within one question only)."""
     kind = question.kind
-    cover = word_cover(question.text, passage, question.rarity)
+    cover = word_cover(question, passage)
     value = 0.5 * passage.score / (top_score or 1.0) + cover + passage.dense
     if passage.exact:
         value += 1.0
@@ -88,6 +97,10 @@ def select_on_point(question: Question, passages: list[Passage], *, max_cited: i
             continue
         if passage.exact or strengths[id(passage)] >= best - margin:
             cited.append(passage)
+    if is_commentary(ranked[0]) and ranked[0].doc not in question.named_docs:
+        law = next((p for p in ranked if not is_commentary(p)), None)  # law before commentary: the best
+        if law is not None and law not in cited and strengths[id(law)] >= best - LAW_MARGIN:  # provision leads
+            cited.append(law)
     cited = law_first(cited)
     return Selection(cited=cited, related=[p for p in passages if p not in cited])
 
