@@ -187,3 +187,10 @@ def test_law_leads_when_a_provision_is_nearly_as_close_as_commentary(assistant):
     answer = assistant.ask("Can survivors of sexual violence get reparations at the ICC?")
     assert answer.citations[0].unit == "art. 75(1)"  # "survivors" is read as the Statute's "victims"
     assert answer.lead.startswith("Under Rome Statute, art. 75(1): ")
+
+
+def test_the_same_crime_in_the_other_kind_of_armed_conflict_is_not_quoted(assistant):
+    answer = assistant.ask(
+        "What must the prosecution prove for sexual slavery as a war crime in an international armed conflict?")
+    assert [(c.doc, c.unit) for c in answer.citations] == [("elements-of-crimes", "art. 8(2)(b)(xxii)-2")]
+    assert "art. 8(2)(e)(vi)-2" in [r.unit for r in answer.related]  # the non-international one: a link

@@ -78,7 +78,22 @@ def strength(passage: Passage, question: Question, top_score: float) -> float:
         value -= KIND_BONUS
     if kind is QuestionKind.DEFINITION and DEFINES.search(passage.text):
         value += DEFINITION_BONUS
+    asked_conflict = conflict_of(question.text)
+    if asked_conflict and conflict_of(f"{passage.context}\n{passage.text}") not in (None, asked_conflict):
+        value -= KIND_BONUS  # the same crime in the other kind of armed conflict
     return value
+
+
+NON_INTERNATIONAL = re.compile(r"non-international|not of an international character|internal armed conflict|civil war",
+                               re.IGNORECASE)
+INTERNATIONAL = re.compile(r"\binternational armed conflict", re.IGNORECASE)
+
+
+def conflict_of(text: str) -> str | None:
+    """Which armed conflict a text is about: "non-international", "international", or None."""
+    if NON_INTERNATIONAL.search(text):
+        return "non-international"
+    return "international" if INTERNATIONAL.search(text) else None
 
 
 def select_on_point(question: Question, passages: list[Passage], *, max_cited: int, margin: float) -> Selection:
