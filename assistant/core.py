@@ -270,7 +270,9 @@ class Assistant:
         """Where the term the question asks about appears in the binding instruments (those retrieved
         first), where commentary uses it, and otherwise the closest provisions of law."""
         term = concordance_term(text) or ""
-        occurrences = self.concordance.find(term)
+        occurrences = self.concordance.find(term, docs)
+        if not occurrences.binding_instruments:  # only commentary is searched: nothing to say of the law
+            return compose_answer(text, selection, QuestionKind.PROVISION)
         closest = self._closest_law(term, docs) if not occurrences.binding else selection
         retrieved = {(p.doc, p.unit): p for p in passages}
         binding = [retrieved.get((u.doc, u.unit)) or self._passage(u) for u in occurrences.binding]

@@ -142,7 +142,7 @@ def test_a_commander_question_is_not_mistaken_for_case_law(assistant):
 def test_a_crime_the_law_does_not_name_is_said_to_be_absent_with_the_closest_provisions(assistant):
     answer = assistant.ask("Is forced marriage a crime under the Rome Statute?")
     assert answer.kind == "concordance" and not answer.declined
-    assert answer.lead.startswith("The words “forced marriage” do not appear in any binding instrument indexed (")
+    assert answer.lead.startswith("The words “forced marriage” do not appear in any binding instrument searched (")
     assert answer.sentences[0].status == "kept"
     cited = [(c.doc, c.unit) for c in answer.citations]
     assert ("rome-statute", "art. 7(1)(g)") in cited and ("rome-statute", "art. 7(1)(k)") in cited
@@ -194,3 +194,16 @@ def test_the_same_crime_in_the_other_kind_of_armed_conflict_is_not_quoted(assist
         "What must the prosecution prove for sexual slavery as a war crime in an international armed conflict?")
     assert [(c.doc, c.unit) for c in answer.citations] == [("elements-of-crimes", "art. 8(2)(b)(xxii)-2")]
     assert "art. 8(2)(e)(vi)-2" in [r.unit for r in answer.related]  # the non-international one: a link
+
+
+def test_a_concordance_speaks_only_of_the_instruments_searched(assistant):
+    answer = assistant.ask("Is forced marriage a crime under the Rome Statute?",
+                           doc=["rome-statute", "wigj-focus-areas"])
+    assert answer.lead == "The words “forced marriage” do not appear in any binding instrument searched (Rome Statute)."
+    assert {c.doc for c in answer.citations} <= {"rome-statute", "wigj-focus-areas"}
+
+
+def test_with_only_commentary_searched_a_concordance_question_is_answered_from_it(assistant):
+    answer = assistant.ask("Is gender apartheid a crime at the ICC?", doc="wigj-focus-areas")
+    assert answer.kind == "provision" and not answer.declined
+    assert answer.citations[0].doc == "wigj-focus-areas"

@@ -35,15 +35,18 @@ class Concordance:
         self.units = [u for u in units if u.doc in by_id]
         self.lowered = [u.text.lower() for u in self.units]
         self.binding_docs = {s.id for s in sources if s.authority in BINDING}
-        self.titles = [by_id[d].short_title for d in dict.fromkeys(u.doc for u in self.units) if d in self.binding_docs]
+        self.titles = {d: by_id[d].short_title for d in dict.fromkeys(u.doc for u in self.units)}
 
-    def find(self, term: str) -> Occurrences:
+    def find(self, term: str, docs: list[str] | None = None) -> Occurrences:
+        """Where the term appears, in the documents searched (`docs`; None: all)."""
         pattern = term_pattern(term)
         stem = term.split()[0].lower()[:4]  # a cheap test first: every match contains it
-        found = [u for u, low in zip(self.units, self.lowered) if stem in low and pattern.search(u.text)]
+        found = [u for u, low in zip(self.units, self.lowered)
+                 if (docs is None or u.doc in docs) and stem in low and pattern.search(u.text)]
+        searched = [d for d in self.titles if d in self.binding_docs and (docs is None or d in docs)]
         return Occurrences(
             term=term,
             binding=[u for u in found if u.doc in self.binding_docs],
             commentary=[u for u in found if u.doc not in self.binding_docs],
-            binding_instruments=self.titles,
+            binding_instruments=[self.titles[d] for d in searched],
         )
