@@ -9,30 +9,25 @@ import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from assistant.answer.concordance import Concordance
-from assistant.answer.extractive import compose_answer, compose_concordance, decline
-from assistant.answer.questions import QuestionKind, concordance_term, question_kind
-from assistant.answer.select import Question, Selection, is_commentary, select_on_point
+from assistant.answer.composer import Composer
+from assistant.answer.extractive import decline
+from assistant.answer.questions import QuestionKind, question_kind
 from assistant.config import Settings
 from assistant.corpus.manifest import load_manifest
 from assistant.embedding import load_embedder
 from assistant.errors import InvalidQuestionError
 from assistant.followups import is_follow_up
 from assistant.index import IndexStore, open_index
-from assistant.locators import without_elements_suffix
 from assistant.models import Answer, Draft, Passage, Turn, Unit
 from assistant.private import append_private
 from assistant.prompts import prompt_version
-from assistant.retrieval import Retriever, hinted_documents, merge_by_score
+from assistant.retrieval import Retriever, merge_by_score
 from assistant.scope import load_scope, outside_reason
-from assistant.terms import content_stems, rarity_weights
+from assistant.terms import content_stems
 from assistant.uploads import DOC_PREFIX, UploadSnapshot, UploadStore
 
 UPLOADS = "uploads"  # the document filter value that stands for every uploaded document
 CLOSEST = 2  # provisions listed with a decline, when the question's topic is in the corpus
-DEFINED_WITHIN = 30  # characters before a reference in which "as defined in" announces a definition
-DEFINED_TERM = re.compile(r"“([^”]{2,60})”\s+(?:means|refers to)")  # "“Forced pregnancy” means", "“gender” refers to"
-CLOSEST_LAW = 3  # provisions quoted when the law does not use the term a question asks about
 STREAM_WORDS = 12  # words per streamed draft of an extractive answer
 
 
@@ -65,8 +60,7 @@ class Assistant:
         self._log_lock = threading.Lock()
         self.scope = load_scope(settings.scope, self.sources, set(self.indexed_documents))
         self.uploads = UploadStore(settings, self.embedder)
-        self.concordance = Concordance(store.units, self.sources)
-        self.rarity = rarity_weights(u.text for u in store.units)
+        self.composer = Composer(store, self.retriever, self.sources, settings)
         self._uploads_searched: tuple[UploadSnapshot, Retriever] | None = None
         self.generator = None
         if settings.llm_backend != "extractive":
@@ -193,13 +187,13 @@ class Assistant:
             kind = question_kind(text)
             if kind is QuestionKind.PROVISION and query != text:  # "And in a non-international armed conflict?"
                 kind = question_kind(query)
-            selection = self._select(query, passages, kind)
+            selection = self.composer.select(query, passages, kind)
             if self.generator is None:
-                answer = self._compose(text, passages, kind, selection, docs)
+                answer = self.composer.compose(text, passages, kind, selection, docs)
                 yield from _drafts(answer.answer)
             else:
                 context = selection.cited + [p for p in selection.related if p.dense >= self.settings.decline_threshold]
-                fallback = self._compose(text, passages, kind, selection, docs)
+                fallback = self.composer.compose(text, passages, kind, selection, docs)
                 for event in self.generator.stream(text, context, instruments, fallback):
                     if isinstance(event, Answer):
                         answer = event
@@ -239,89 +233,6 @@ class Assistant:
                 f"best match similarity {best:.2f} is below the threshold {self.settings.decline_threshold:.2f}",
             )
         return None
-
-    def _select(self, text: str, passages: list[Passage], kind: QuestionKind) -> Selection:
-        """The provisions on point (quoted), the rest related; only close enough ones are quoted."""
-        near = [p for p in passages if p.exact or p.dense >= self.settings.decline_threshold] or passages[:1]
-        question = Question(text, kind, frozenset(hinted_documents(text, self.sources)), self.rarity,
-                            self._alternatives(text))
-        selection = select_on_point(question, near, max_cited=self.settings.max_cited, margin=self.settings.cite_margin)
-        return Selection(cited=selection.cited, related=[p for p in passages if p not in selection.cited])
-
-    def _alternatives(self, text: str) -> dict[str, set[str]]:
-        """The instruments' words for the practitioners' words of a question (`corpus/synonyms.toml`), by
-        stem: {"survivor": {"victim"}, "histori": {"prior", "subsequ", "sexual", "conduct"}}."""
-        lowered = text.lower()
-        alternatives: dict[str, set[str]] = {}
-        for key, words in self.retriever.synonyms.items():
-            if re.search(rf"\b{re.escape(key)}\b", lowered):
-                for stem in content_stems(key):
-                    alternatives.setdefault(stem, set()).update(content_stems(" ".join(words)))
-        return alternatives
-
-    def _compose(self, text: str, passages: list[Passage], kind: QuestionKind, selection: Selection,
-                 docs: list[str] | None) -> Answer:
-        if kind is QuestionKind.CONCORDANCE:
-            return self._concordance_answer(text, passages, selection, docs)
-        return compose_answer(text, selection, kind, definitions=lambda p: self._definitions(p, text))
-
-    def _concordance_answer(self, text: str, passages: list[Passage], selection: Selection,
-                            docs: list[str] | None) -> Answer:
-        """Where the term the question asks about appears in the binding instruments (those retrieved
-        first), where commentary uses it, and otherwise the closest provisions of law."""
-        term = concordance_term(text) or ""
-        occurrences = self.concordance.find(term, docs)
-        if not occurrences.binding_instruments:  # only commentary is searched: nothing to say of the law
-            return compose_answer(text, selection, QuestionKind.PROVISION)
-        closest = self._closest_law(term, docs) if not occurrences.binding else selection
-        retrieved = {(p.doc, p.unit): p for p in passages}
-        binding = [retrieved.get((u.doc, u.unit)) or self._passage(u) for u in occurrences.binding]
-        found = sorted(binding, key=lambda p: (p.score == 0.0, -p.score))
-        commentary = [retrieved.get((u.doc, u.unit)) or self._passage(u) for u in occurrences.commentary]
-        commentary = sorted(commentary, key=lambda p: (p.score == 0.0, -p.score))
-        return compose_concordance(text, occurrences, found, commentary, closest)
-
-    def _closest_law(self, term: str, docs: list[str] | None) -> Selection:
-        """The provisions of law closest to a term the law does not use, searched with the instruments'
-        words for it (the synonyms file: "forced marriage" → "other inhumane acts")."""
-        words = " ".join([term, *self.retriever.synonyms.get(term.lower(), [])])
-        found = self.retriever.retrieve(words, docs=docs).passages if docs != [] else []
-        near = [p for p in found if not is_commentary(p) and p.dense >= self.settings.decline_threshold]
-        law = list({(p.doc, p.unit): p for p in map(self._elaborated, near)}.values())
-        question = Question(words, QuestionKind.PROVISION, frozenset(), self.rarity)
-        chosen = select_on_point(question, law, max_cited=CLOSEST_LAW, margin=float("inf")) if law else None
-        cited = chosen.cited if chosen else []
-        return Selection(cited=cited, related=[p for p in found if p not in cited])
-
-    def _elaborated(self, passage: Passage) -> Passage:
-        """The Statute provision that the Elements of a crime elaborate (`art. 7(1)(g)-2` → `art. 7(1)(g)`):
-        the law a practitioner cites; the passage itself when it elaborates nothing."""
-        source = next((s for s in self.sources if s.id == passage.doc), None)
-        if source is None or not source.elaborates:
-            return passage
-        unit = self.store.unit(source.elaborates, without_elements_suffix(passage.unit))
-        if unit is None:
-            return passage
-        return self._passage(unit).model_copy(update={"score": passage.score, "dense": passage.dense})
-
-    def _definitions(self, passage: Passage, question: str) -> list[Passage]:
-        """The definitions a quoted provision points to "as defined in" ("forced pregnancy, as defined in
-        article 7, paragraph 2 (f)") when the question uses the defined term."""
-        asked = content_stems(question)
-        found = []
-        for reference in self.store.refers_to(passage.doc, passage.unit):
-            at = passage.text.find(reference.phrase)
-            if at < 0 or "defined" not in passage.text[max(0, at - DEFINED_WITHIN):at]:
-                continue
-            unit = self.store.unit(reference.target_doc, reference.target)
-            term = DEFINED_TERM.search(unit.text) if unit else None
-            if term and content_stems(term.group(1)) <= asked:
-                found.append(self._passage(unit))
-        return found
-
-    def _passage(self, unit: Unit) -> Passage:
-        source = next(s for s in self.sources if s.id == unit.doc)
-        return Passage.of(unit, source, score=0.0)
 
     def _short_title(self, doc: str) -> str:
         return next((s.short_title for s in self.sources if s.id == doc), doc)

@@ -1,0 +1,118 @@
+"""The default extractive answer assembled from what retrieval found: which provisions are quoted
+(`select`), and the answer itself (`compose`): the lead by question type, the concordance of a term
+across the instruments searched, the closest provisions of law, and the definitions quoted provisions
+point to. Needs the index (every unit, the reference graph) and the retriever (the closest law)."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answer.concordance import Concordance
+from assistant.answer.extractive import compose_answer, compose_concordance
+from assistant.answer.questions import QuestionKind, concordance_term
+from assistant.answer.select import Question, Selection, is_commentary, select_on_point
+from assistant.config import Settings
+from assistant.index import IndexStore
+from assistant.locators import without_elements_suffix
+from assistant.models import Answer, Passage, Source, Unit
+from assistant.retrieval import Retriever, hinted_documents
+from assistant.terms import content_stems, rarity_weights
+
+CLOSEST_LAW = 3  # provisions quoted when the law does not use the term a question asks about
+DEFINED_WITHIN = 30  # characters before a reference in which "as defined in" announces a definition
+DEFINED_TERM = re.compile(r"“([^”]{2,60})”\s+(?:means|refers to)")  # "“Forced pregnancy” means", "“gender” refers to"
+
+
+class Composer:
+    """One per assistant: the corpus-wide data an extractive answer draws on, computed once."""
+
+    def __init__(self, store: IndexStore, retriever: Retriever, sources: list[Source], settings: Settings) -> None:
+        self.store = store
+        self.retriever = retriever
+        self.sources = sources
+        self.settings = settings
+        self.concordance = Concordance(store.units, sources)
+        self.rarity = rarity_weights(u.text for u in store.units)
+
+    def select(self, text: str, passages: list[Passage], kind: QuestionKind) -> Selection:
+        """The provisions on point (quoted), the rest related; only close enough ones are quoted."""
+        near = [p for p in passages if p.exact or p.dense >= self.settings.decline_threshold] or passages[:1]
+        question = Question(text, kind, frozenset(hinted_documents(text, self.sources)), self.rarity,
+                            self._alternatives(text))
+        selection = select_on_point(question, near, max_cited=self.settings.max_cited, margin=self.settings.cite_margin)
+        return Selection(cited=selection.cited, related=[p for p in passages if p not in selection.cited])
+
+    def _alternatives(self, text: str) -> dict[str, set[str]]:
+        """The instruments' words for the practitioners' words of a question (`corpus/synonyms.toml`), by
+        stem: {"survivor": {"victim"}, "histori": {"prior", "subsequ", "sexual", "conduct"}}."""
+        lowered = text.lower()
+        alternatives: dict[str, set[str]] = {}
+        for key, words in self.retriever.synonyms.items():
+            if re.search(rf"\b{re.escape(key)}\b", lowered):
+                for stem in content_stems(key):
+                    alternatives.setdefault(stem, set()).update(content_stems(" ".join(words)))
+        return alternatives
+
+    def compose(self, text: str, passages: list[Passage], kind: QuestionKind, selection: Selection,
+                 docs: list[str] | None) -> Answer:
+        if kind is QuestionKind.CONCORDANCE:
+            return self._concordance_answer(text, passages, selection, docs)
+        return compose_answer(text, selection, kind, definitions=lambda p: self._definitions(p, text))
+
+    def _concordance_answer(self, text: str, passages: list[Passage], selection: Selection,
+                            docs: list[str] | None) -> Answer:
+        """Where the term the question asks about appears in the binding instruments (those retrieved
+        first), where commentary uses it, and otherwise the closest provisions of law."""
+        term = concordance_term(text) or ""
+        occurrences = self.concordance.find(term, docs)
+        if not occurrences.binding_instruments:  # only commentary is searched: nothing to say of the law
+            return compose_answer(text, selection, QuestionKind.PROVISION)
+        closest = self._closest_law(term, docs) if not occurrences.binding else selection
+        retrieved = {(p.doc, p.unit): p for p in passages}
+        binding = [retrieved.get((u.doc, u.unit)) or self._passage(u) for u in occurrences.binding]
+        found = sorted(binding, key=lambda p: (p.score == 0.0, -p.score))
+        commentary = [retrieved.get((u.doc, u.unit)) or self._passage(u) for u in occurrences.commentary]
+        commentary = sorted(commentary, key=lambda p: (p.score == 0.0, -p.score))
+        return compose_concordance(text, occurrences, found, commentary, closest)
+
+    def _closest_law(self, term: str, docs: list[str] | None) -> Selection:
+        """The provisions of law closest to a term the law does not use, searched with the instruments'
+        words for it (the synonyms file: "forced marriage" → "other inhumane acts")."""
+        words = " ".join([term, *self.retriever.synonyms.get(term.lower(), [])])
+        found = self.retriever.retrieve(words, docs=docs).passages if docs != [] else []
+        near = [p for p in found if not is_commentary(p) and p.dense >= self.settings.decline_threshold]
+        law = list({(p.doc, p.unit): p for p in map(self._elaborated, near)}.values())
+        question = Question(words, QuestionKind.PROVISION, frozenset(), self.rarity)
+        chosen = select_on_point(question, law, max_cited=CLOSEST_LAW, margin=float("inf")) if law else None
+        cited = chosen.cited if chosen else []
+        return Selection(cited=cited, related=[p for p in found if p not in cited])
+
+    def _elaborated(self, passage: Passage) -> Passage:
+        """The Statute provision that the Elements of a crime elaborate (`art. 7(1)(g)-2` → `art. 7(1)(g)`):
+        the law a practitioner cites; the passage itself when it elaborates nothing."""
+        source = next((s for s in self.sources if s.id == passage.doc), None)
+        if source is None or not source.elaborates:
+            return passage
+        unit = self.store.unit(source.elaborates, without_elements_suffix(passage.unit))
+        if unit is None:
+            return passage
+        return self._passage(unit).model_copy(update={"score": passage.score, "dense": passage.dense})
+
+    def _definitions(self, passage: Passage, question: str) -> list[Passage]:
+        """The definitions a quoted provision points to "as defined in" ("forced pregnancy, as defined in
+        article 7, paragraph 2 (f)") when the question uses the defined term."""
+        asked = content_stems(question)
+        found = []
+        for reference in self.store.refers_to(passage.doc, passage.unit):
+            at = passage.text.find(reference.phrase)
+            if at < 0 or "defined" not in passage.text[max(0, at - DEFINED_WITHIN):at]:
+                continue
+            unit = self.store.unit(reference.target_doc, reference.target)
+            term = DEFINED_TERM.search(unit.text) if unit else None
+            if term and content_stems(term.group(1)) <= asked:
+                found.append(self._passage(unit))
+        return found
+
+    def _passage(self, unit: Unit) -> Passage:
+        source = next(s for s in self.sources if s.id == unit.doc)
+        return Passage.of(unit, source, score=0.0)
