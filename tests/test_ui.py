@@ -182,7 +182,7 @@ def test_elements_checklist_links_elements_to_statute_and_rules(page):
     page.get_by_role("tab", name="Elements checklist").click()
     page.locator("#crime-picker input").fill("forced pregnancy")
     page.get_by_role("option", name=re.compile(r"Crime against humanity of forced pregnancy")).click()
-    page.wait_for_selector("#elements label")
+    page.wait_for_function("() => document.querySelector('#checklist-header').innerText.includes('forced pregnancy')")
     labels = page.locator("#elements label").all_inner_texts()
     assert len(labels) == 3
     assert labels[0].startswith("1. The perpetrator confined one or more women forcibly made pregnant")

@@ -105,7 +105,7 @@ def open_tab(page, name: str) -> None:
 def notice(page, text: str) -> None:
     """A neutral notice with `text` shows, and no error toast."""
     toast = page.locator(".toast-body", has_text=text)
-    toast.first.wait_for(timeout=15000)
+    toast.first.wait_for(timeout=60000)
     assert "error" not in (toast.first.get_attribute("class") or "")
     assert page.locator(".toast-body.error").count() == 0
     assert "Error" not in toast.first.inner_text()
@@ -174,12 +174,14 @@ def test_information_and_user_mistakes_are_notices_without_a_traceback(page, cap
     boxes = page.locator("#doc-filter label")
     for i in range(boxes.count()):
         boxes.nth(i).click()
+    page.wait_for_function("() => document.querySelector('#filters').innerText.includes('no instrument chosen')")
     page.fill("#question textarea", "What is forced pregnancy?")
     page.press("#question textarea", "Enter")
     notice(page, "Choose at least one instrument")
     assert page.locator("#chat .message-row, #chat .message").count() == 0
     assert page.locator("#question textarea").input_value() == "What is forced pregnancy?"
     page.locator("#doc-filter label", has_text="Your uploaded documents").click()
+    page.wait_for_function("() => document.querySelector('#filters').innerText.includes('only Your uploaded')")
     page.press("#question textarea", "Enter")
     notice(page, "No documents are uploaded yet")
     assert "Searched: ." not in page.locator("body").inner_text()
