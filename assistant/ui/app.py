@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import os
+from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
 
@@ -27,11 +28,16 @@ HEADER = ("# Gender Justice Assistant\n<span class='disclaimer'>Answers quote in
 
 CSS = """
 .gradio-container { max-width: 1400px !important; }
+#header h1 { display: inline; font-size: 1.5em; margin: 0 12px 0 0; }
+#header p { margin: 0; }
+.disclaimer { font-size: 0.9em; color: var(--body-text-color); }
 .src-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 12px; margin: 8px 0;
             background: var(--background-fill-secondary); }
 .src-card summary { cursor: pointer; }
-.src-marker { font-weight: 700; color: var(--color-accent); }
-.src-heading { font-size: 0.85em; color: var(--body-text-color-subdued); margin: 4px 0; }
+.src-card.src-active { outline: 3px solid #1d4ed8; outline-offset: 1px; }
+.src-marker { font-weight: 700; color: #1d4ed8; }
+.dark .src-marker { color: #93c5fd; }
+.src-heading { font-size: 0.85em; color: var(--body-text-color); margin: 4px 0; }
 .src-context { font-size: 0.85em; font-style: italic; margin: 4px 0; }
 .src-text { line-height: 1.5; }
 .src-links { font-size: 0.9em; margin-top: 6px; }
@@ -42,27 +48,74 @@ CSS = """
 .src-link[open] { display: block; border-left: 3px solid var(--border-color-primary); padding-left: 8px; }
 .src-link summary { cursor: pointer; text-decoration: underline; }
 .src-text mark { background: #ffe58a; color: #111; padding: 0 2px; border-radius: 2px; }
-.sources-empty { color: var(--body-text-color-subdued); padding: 12px; }
-.disclaimer { font-size: 0.85em; color: var(--body-text-color-subdued); }
-#sources-panel { max-height: 75vh; overflow-y: auto; }
-@media (max-width: 800px) { #sources-panel { max-height: none; } }
+.turn-sources-head { font-size: 0.9em; font-weight: 600; margin: 4px 0 8px; }
+.sources-empty { color: var(--body-text-color); padding: 12px; }
+#sources-panel { max-height: 70vh; overflow-y: auto; }
+#sources-title h3 { margin: 0; }
+#about table { table-layout: auto; word-break: normal; overflow-wrap: normal; }
+#about td, #about th { word-break: normal; overflow-wrap: normal; hyphens: none; }
+#to-sources { display: none; }
+.to-sources { display: inline-block; padding: 10px 14px; border-radius: 8px; font-weight: 600;
+              background: var(--button-primary-background-fill); color: var(--button-primary-text-color) !important;
+              text-decoration: none !important; }
+#question textarea::placeholder { color: #6b7280; opacity: 1; }
+@media (max-width: 800px) {
+  #sources-panel { max-height: none; }
+  #about table { table-layout: fixed; width: 100%; }
+  #about td, #about th { overflow-wrap: anywhere; padding: 6px; }
+  #to-sources { display: block; position: sticky; bottom: 8px; z-index: 20; text-align: right; }
+}
+/* Workshop: the presenter view is for a projector (large type, no trainer notes). */
+#workshop-view.presenter #scenario-text p, #workshop-view.presenter #scenario-text li,
+#workshop-view.presenter #scenario-text em { font-size: 1.6rem !important; line-height: 1.5 !important; }
+#workshop-view.presenter #scenario-text h3 { font-size: 2.2rem !important; }
+#workshop-view.presenter #scenario-text h4 { font-size: 1.8rem !important; }
+#workshop-view.presenter #exercises label, #workshop-view.presenter #exercises span { font-size: 1.3rem !important; }
+#scenario-text p { margin: 0 0 0.8em; max-width: 75ch; }
 """
+# Rules that must not be scoped to the app's container (Gradio prefixes the rules of `css`): links that differ
+# from the text in colour and underline (in light and dark mode), and the printout.
+PRINT_CSS = """
+#chat a, #sources-panel a, #about a { color: #1d4ed8 !important; text-decoration: underline !important; }
+.dark #chat a, .dark #sources-panel a, .dark #about a { color: #93c5fd !important; }
+#chat .md { opacity: 1 !important; }
+@media print {
+  body * { visibility: hidden !important; }
+  #checklist-print, #checklist-print * { visibility: visible !important; }
+  #checklist-print { position: absolute; left: 0; top: 0; width: 100%; }
+  #checklist-print .src-card { break-inside: avoid; background: none; border: 1px solid #999; }
+  #checklist-print .no-print { display: none !important; }
+  #checklist-print * { color: #000 !important; }
+}
+"""
+JS = (Path(__file__).parent / "app.js").read_text(encoding="utf-8")
+
+
+def page_options() -> dict:
+    """The look and behaviour of the page, for `launch()`: theme, stylesheet and script."""
+    return {"theme": _theme(), "css": CSS, "js": JS, "head": f"<style>{PRINT_CSS}</style>"}
 
 
 def _theme():
     fonts = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial", "sans-serif"]
-    return gr.themes.Default(font=fonts, font_mono=["ui-monospace", "monospace"])  # no web fonts fetched
+    theme = gr.themes.Default(primary_hue="blue", font=fonts, font_mono=["ui-monospace", "monospace"])  # no web fonts
+    # WCAG AA contrast: the accent and the primary buttons a shade darker than the theme's, links dark blue
+    return theme.set(color_accent="*primary_700", button_primary_background_fill="*primary_700",
+                     button_primary_background_fill_hover="*primary_800", button_primary_border_color="*primary_700",
+                     button_primary_text_color="white", link_text_color="#1d4ed8", link_text_color_visited="#6d28d9",
+                     link_text_color_hover="#1e40af", link_text_color_dark="#93c5fd",
+                     link_text_color_visited_dark="#c4b5fd")
 
 
 def build_app(bot: Assistant, feedback: FeedbackStore) -> gr.Blocks:
     """The page: a tab per task, and the /ask API for scripts."""
     with gr.Blocks(title="Gender Justice Assistant", analytics_enabled=False) as app:
         turns = gr.State([])  # this browser's conversation
-        gr.Markdown(HEADER)
+        gr.Markdown(HEADER, elem_id="header")
         with gr.Tabs() as tabs:
-            question = ask_tab(app, bot, feedback, turns)
+            ask = ask_tab(app, bot, feedback, turns)
             checklist_tab(bot)
-            workshop_tab(bot, question, tabs)
+            workshop_tab(bot, ask, tabs)
             about_tab(bot)
         ask_api(bot)
     return app
@@ -103,7 +156,7 @@ def serve(settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None 
             auth, app_kwargs = guard.check, {"middleware": [Middleware(LoginLimit, guard=guard)]}
             log_to_stderr()
         app.launch(server_name=host, server_port=port, auth=auth, app_kwargs=app_kwargs, share=False,
-                   prevent_thread_lock=not block, show_error=False, quiet=not block, theme=_theme(), css=CSS,
+                   prevent_thread_lock=not block, show_error=False, quiet=not block, **page_options(),
                    footer_links=[], ssr_mode=False, max_file_size=f"{settings.upload_max_mb:g}mb")
     except BaseException:
         files.close()

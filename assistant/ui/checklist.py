@@ -7,6 +7,7 @@ import html
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,16 +30,27 @@ class Checklist:
 
     @property
     def title(self) -> str:
-        return heading_name(self.crime.heading)
+        return crime_name(self.crime)
 
     def element_labels(self) -> list[str]:
         return [f"{item}  — {self.source.short_title}, {self.crime.unit}, element {n}"
                 for n, item in enumerate(self.crime.items, start=1)]
 
 
+def crime_name(crime: Unit) -> str:
+    """The crime's name: its title in the Elements, or the name checklist.toml gives a crime whose Elements
+    heading is the Statute's text (art. 8(2)(b)(viii))."""
+    return _names().get(crime.unit) or heading_name(crime.heading)
+
+
+@cache
+def _names() -> dict[str, str]:
+    return tomllib.loads(CHECKLIST_FILE.read_text(encoding="utf-8")).get("names", {})
+
+
 def crimes(store: IndexStore) -> list[tuple[str, str]]:
     """(label, locator) of every crime with numbered elements, in document order."""
-    return [(f"{heading_name(u.heading)} ({u.unit})", u.unit) for u in store.units if u.items]
+    return [(f"{crime_name(u)} ({u.unit})", u.unit) for u in store.units if u.items]
 
 
 def _units_within(store: IndexStore, doc: str, locator: str) -> list[Unit]:
@@ -71,9 +83,15 @@ def build_checklist(store: IndexStore, sources: list[Source], locator: str) -> C
     statute = _defining_provisions(store, defined_in.id, crime) if defined_in else []
     checklist = Checklist(crime=crime, statute=statute, source=source, defined_in=defined_in)
     config = tomllib.loads(CHECKLIST_FILE.read_text(encoding="utf-8"))
+    shown = {(u.doc, u.unit) for u in statute}  # a provision is listed once, where it first belongs
     for group in config["group"]:
         if any(re.search(p, locator) for p in group["crimes"]):
-            units = [u for doc, loc in group["provisions"] for u in _provision(store, doc, loc)]
+            units = []
+            for doc, loc in group["provisions"]:
+                for unit in _provision(store, doc, loc):
+                    if (unit.doc, unit.unit) not in shown:
+                        shown.add((unit.doc, unit.unit))
+                        units.append(unit)
             if units:
                 checklist.groups.append((group["name"], units))
     return checklist
@@ -98,4 +116,31 @@ def checklist_html(checklist: Checklist, short_titles: dict[str, str]) -> str:
     for name, units in checklist.groups:
         parts.append(f"<h4>{html.escape(name)}</h4>")
         parts += [_card(u, short_titles[u.doc]) for u in units]
+    return "\n".join(parts)
+
+
+def checklist_markdown(checklist: Checklist, short_titles: dict[str, str], ticked: list[str] | None = None) -> str:
+    """The checklist as Markdown: each element with its box ticked or not, the footnotes, and every
+    provision quoted with its citation."""
+    ticked = set(ticked or [])
+    parts = [f"# {checklist.title}", "",
+             f"Elements of Crimes, {checklist.crime.unit} (PDF p. {checklist.crime.page}). "
+             "Legal information, not legal advice.", "", "## Elements", ""]
+    parts += [f"- [{'x' if label in ticked else ' '}] {label}" for label in checklist.element_labels()]
+    parts.append("")
+    if checklist.crime.notes:
+        parts += [f"## Footnotes to these elements ({checklist.source.short_title}, {checklist.crime.unit})", ""]
+        parts += [f"- {note}" for note in checklist.crime.notes]
+        parts.append("")
+    sections = []
+    if checklist.statute and checklist.defined_in:
+        sections.append((f"Defined in the {checklist.defined_in.short_title}", checklist.statute))
+    sections += checklist.groups
+    for name, units in sections:
+        parts += [f"## {name}", ""]
+        for unit in units:
+            page = f", PDF p. {unit.page}" if unit.page else ""
+            parts += [f"**{short_titles[unit.doc]}, {unit.unit}**{page}", ""]
+            parts += [f"> {line}" if line.strip() else ">" for line in unit.full_text.splitlines()]
+            parts.append("")
     return "\n".join(parts)

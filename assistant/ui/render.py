@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime
 
-from assistant.models import Answer, Unit
+from assistant.models import Answer, Source, Unit
 
 MARKER = re.compile(r"\[(\d+)\]")
 
@@ -89,7 +90,7 @@ def sources_html(answer: Answer | None, units: list[Unit], turn: int,
                  links: list[dict[str, list[tuple[str, str]]]] | None = None,
                  related_units: list[Unit | None] | None = None) -> str:
     if answer is None:
-        return "<div class='sources-empty'>Sources of the latest answer appear here.</div>"
+        return "<div class='sources-empty'>The sources of each answer appear here.</div>"
     cards = []
     if answer.declined:
         cards.append("<div class='sources-empty sources-declined'>No sources: the question was declined.</div>")
@@ -119,25 +120,79 @@ def sources_html(answer: Answer | None, units: list[Unit], turn: int,
     return "\n".join(cards)
 
 
-def transcript_markdown(turns: list[dict], title: str = "Gender Justice Assistant — transcript") -> str:
-    """A conversation with its citations and quoted sources, for export."""
-    parts = [f"# {title}", "", "Legal information, not legal advice. Check every citation against the source.", ""]
+def turn_sources_html(answer: Answer, units: list[Unit], turn: int,
+                      links: list[dict[str, list[tuple[str, str]]]] | None = None,
+                      related_units: list[Unit | None] | None = None) -> str:
+    """One answer's cards in a section of their own, headed by its question, with the answer and its
+    sources in plain text for the copy button."""
+    head = (f"<div class='turn-sources-head'>Sources of answer {turn}: "
+            f"<q>{html.escape(answer.question)}</q></div>")
+    copy = f"<pre class='copy-text' hidden>{html.escape(plain_text(answer))}</pre>"
+    return (f"<section class='turn-sources' id='sources-turn-{turn}' data-turn='{turn}' "
+            f"aria-label='Sources of answer {turn}'>{head}"
+            f"{sources_html(answer, units, turn, links, related_units)}{copy}</section>")
+
+
+def sources_panel_html(sections: list[str]) -> str:
+    """The sources of every answer of the conversation; the latest shows, a marker of an earlier answer
+    shows that answer's (app.js)."""
+    if not sections:
+        return sources_html(None, [], 0)
+    last = len(sections) - 1
+    return "\n".join(f"<div class='turn-wrap'{'' if n == last else ' hidden'}>{section}</div>"
+                     for n, section in enumerate(sections))
+
+
+def plain_text(answer: Answer) -> str:
+    """The answer with its sources, as plain text (what the copy button copies)."""
+    parts = []
+    if answer.notice:
+        parts.append(f"Note: {answer.notice}")
+    parts += [line.strip() for line in answer.answer.splitlines() if line.strip()]
+    if searched_as(answer):
+        parts.append(searched_as(answer))
+    if answer.citations:
+        parts.append("Sources:\n" + "\n".join(_source_line(c) for c in answer.citations))
+    if answer.related:
+        parts.append(f"{related_heading(answer)}:\n" + "\n".join(f"- {r.label}" for r in answer.related))
+    return "\n\n".join(parts)
+
+
+def _source_line(citation) -> str:
+    page = f", PDF p. {citation.page}" if citation.page else ""
+    return f"[{citation.marker}] {citation.short_title}, {citation.unit}{page} ({citation.title}): “{citation.quote}”"
+
+
+def transcript_markdown(turns: list[dict], sources: list[Source] | None = None, exported: datetime | None = None,
+                        title: str = "Gender Justice Assistant — transcript") -> str:
+    """A conversation as Markdown: when it was exported, the corpus versions, and for each answer the
+    instruments searched, what was searched for a follow-up, the answer paragraph by paragraph, every
+    source quoted and the related provisions."""
+    exported = exported or datetime.now(UTC)
+    parts = [f"# {title}", "", f"Exported {exported:%Y-%m-%d %H:%M} UTC.", "",
+             "Legal information, not legal advice. Check every citation against the source.", ""]
+    if sources:
+        parts += ["## Corpus", ""]
+        parts += [f"- {s.short_title}: {s.title}" + (f" ({s.version})" if s.version else "") for s in sources]
+        parts.append("")
     for number, turn in enumerate(turns, start=1):
         answer = Answer(**turn["answer"])
+        filters = turn.get("filters")
         parts += [f"## {number}. {answer.question}", ""]
+        parts += [f"*Instruments searched: {', '.join(filters) if filters else 'all'}.*", ""]
+        if searched_as(answer):
+            parts += [f"*{searched_as(answer)}*", ""]
         if answer.notice:
             parts += [f"> Note: {answer.notice}", ""]
-        parts += [answer.answer, ""]
-        if searched_as(answer):
-            parts += [f"_{searched_as(answer)}_", ""]
+        for line in answer.answer.splitlines():
+            if line.strip():
+                parts += [line.strip(), ""]
+        if answer.citations:
+            parts += ["**Sources**", ""]
+            parts += [f"- {_source_line(c)}" for c in answer.citations]
+            parts.append("")
         if answer.related:
-            parts += [f"{related_heading(answer)}: " + "; ".join(r.label for r in answer.related), ""]
-        if answer.declined:
-            continue
-        parts += ["Sources:", ""]
-        for citation in answer.citations:
-            page = f", PDF p. {citation.page}" if citation.page else ""
-            parts.append(f"- [{citation.marker}] {citation.short_title}, {citation.unit}{page} ({citation.title}): "
-                         f"“{citation.quote}”")
-        parts.append("")
+            parts += [f"**{related_heading(answer)}**", ""]
+            parts += [f"- {r.label}" for r in answer.related]
+            parts.append("")
     return "\n".join(parts)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import gradio as gr
 
@@ -13,12 +15,20 @@ from assistant.errors import AssistantError, InvalidQuestionError
 from assistant.feedback import RATINGS, FeedbackStore
 from assistant.models import Answer, Draft, Turn
 from assistant.private import write_private
-from assistant.ui.render import _escape_markdown, chat_markdown, linked_markdown, sources_html, transcript_markdown
+from assistant.ui.render import (
+    _escape_markdown,
+    chat_markdown,
+    linked_markdown,
+    sources_panel_html,
+    transcript_markdown,
+    turn_sources_html,
+)
 from assistant.ui.tabs.documents import documents_section
 from assistant.ui.tempfiles import private_export_path
 
 STREAM_PAUSE = 0.01  # seconds between streamed updates of an extractive answer
 UPLOADS_LABEL = "Your uploaded documents"
+UPLOADS = "uploads"  # the filter value for every uploaded document (assistant.core.UPLOADS)
 
 TOPIC_STARTERS = {
     "Sexual violence": [
@@ -48,45 +58,89 @@ TOPIC_STARTERS = {
 }
 
 
-def ask_tab(app: gr.Blocks, bot: Assistant, feedback: FeedbackStore, turns: gr.State) -> gr.Textbox:
-    """Build the tab and return its question box (the Workshop tab fills it).
+@dataclass
+class AskTab:
+    """What other tabs use: the question box, the chat and its state, and the handler that asks."""
+
+    question: gr.Textbox
+    chatbot: gr.Chatbot
+    turns: gr.State
+    docs: gr.CheckboxGroup
+    sources: gr.HTML
+    respond: Callable
+
+    @property
+    def inputs(self) -> list:
+        return [self.chatbot, self.turns, self.docs]
+
+    @property
+    def outputs(self) -> list:
+        return [self.question, self.chatbot, self.turns, self.sources]
+
+
+def ask_tab(app: gr.Blocks, bot: Assistant, feedback: FeedbackStore, turns: gr.State) -> AskTab:
+    """Build the tab and return what the Workshop tab needs to ask in the chat.
 
     `turns` holds the answers of the conversation, as dicts; it is created outside the tabs, where a
     component that is not a tab does not upset the tab bar."""
     short_titles = {s.id: s.short_title for s in bot.sources}
-    instruments = [(short_titles[d], d) for d in bot.indexed_documents] + [(UPLOADS_LABEL, "uploads")]
-    with gr.Tab("Ask", id="ask"), gr.Row(equal_height=False):
-        with gr.Column(scale=3, min_width=320):
-            chatbot = gr.Chatbot(label="Conversation", show_label=False, height=460, elem_id="chat",
+    instruments = [(short_titles[d], d) for d in bot.indexed_documents] + [(UPLOADS_LABEL, UPLOADS)]
+    every = [d for _, d in instruments]
+    with gr.Tab("Ask", id="ask"), gr.Row(equal_height=False, elem_id="ask-row"):
+        with gr.Column(scale=3, min_width=320, elem_id="chat-column"):
+            chatbot = gr.Chatbot(label="Conversation", show_label=False, height=360, elem_id="chat",
                                  buttons=["copy"], feedback_options=None, sanitize_html=True, layout="panel",
+                                 autoscroll=False,  # app.js keeps a new question and its answer's start in view
                                  placeholder="Ask about sexual, reproductive or gender-based crimes "
                                              "in international criminal law.")
-            with gr.Row():
-                question = gr.Textbox(placeholder="Type a question and press Enter", show_label=False,
+            with gr.Row(elem_id="ask-box"):
+                question = gr.Textbox(placeholder="Type your question", show_label=False,
                                       scale=5, max_lines=6, elem_id="question", max_length=4000)
                 send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask-button")
-            _topic_starters(question)
-            with gr.Accordion("Filters: instruments searched", open=False, elem_id="filters"):
-                docs = gr.CheckboxGroup(choices=instruments, value=[d for _, d in instruments],
-                                        show_label=False, elem_id="doc-filter")
-            with gr.Row():
-                new_chat = gr.Button("New conversation", size="sm")
+            with gr.Row(elem_id="chat-actions"):
+                new_chat = gr.Button("New conversation", size="sm", elem_id="new-chat")
                 export_button = gr.Button("Export transcript (Markdown)", size="sm", elem_id="export")
+            gr.HTML("<a class='to-sources' href='#sources-panel'>Sources of the answers ↓</a>",
+                    elem_id="to-sources", padding=False)
             transcript = gr.File(label="Transcript", elem_id="transcript", interactive=False, visible=False)
-            documents_section(app, bot)
-            _feedback_section(feedback, turns)
-        with gr.Column(scale=2, min_width=300):
-            gr.Markdown("### Sources")
-            sources = gr.HTML(sources_html(None, [], 0), elem_id="sources-panel")
+            with gr.Row(equal_height=False):  # two sections a row: the main actions fit a laptop's screen
+                with gr.Column(min_width=280):
+                    with gr.Accordion(filters_label(every, instruments), open=False, elem_id="filters") as filters:
+                        docs = gr.CheckboxGroup(choices=instruments, value=every, show_label=False,
+                                                elem_id="doc-filter")
+                with gr.Column(min_width=280):
+                    documents_section(app, bot)
+            with gr.Row(equal_height=False):
+                with gr.Column(min_width=280):
+                    _feedback_section(feedback, turns)
+                with gr.Column(min_width=280):
+                    _topic_starters(question)
+        with gr.Column(scale=2, min_width=300, elem_id="sources-column"):
+            gr.Markdown("### Sources", elem_id="sources-title")
+            sources = gr.HTML(sources_panel_html([]), elem_id="sources-panel")
 
-    respond = _responder(bot, len(instruments))
-    ask_inputs = [question, chatbot, turns, docs]
-    ask_outputs = [question, chatbot, turns, sources]
-    question.submit(respond, ask_inputs, ask_outputs, api_name="ask_chat")
-    send.click(respond, ask_inputs, ask_outputs, api_name=False)
-    new_chat.click(_clear, None, [chatbot, turns, sources, transcript], api_name=False)
-    export_button.click(_export, [turns], [transcript], api_name="export")
-    return question
+    respond = _responder(bot, instruments)
+    tab = AskTab(question, chatbot, turns, docs, sources, respond)
+    ask_inputs = [question, *tab.inputs]
+    question.submit(respond, ask_inputs, tab.outputs, api_name="ask_chat")
+    send.click(respond, ask_inputs, tab.outputs, api_name=False)
+    docs.change(lambda chosen: gr.update(label=filters_label(chosen, instruments)), [docs], [filters],
+                api_name=False)
+    cleared = [chatbot, turns, sources, transcript, docs]
+    new_chat.click(lambda: _clear(every), None, cleared, api_name=False)
+    chatbot.clear(lambda: _clear(every), None, cleared, api_name=False)  # the chat's own Clear button
+    export_button.click(lambda t: _export(t, bot), [turns], [transcript], api_name="export")
+    return tab
+
+
+def filters_label(chosen: list[str], instruments: list[tuple[str, str]]) -> str:
+    """The filter accordion's title says which instruments are searched, so it shows while closed."""
+    if len(chosen) == len(instruments):
+        return "Filters: all instruments searched"
+    if not chosen:
+        return "Filters: no instrument chosen"
+    names = [name for name, value in instruments if value in chosen]
+    return f"Filters: searching only {', '.join(names)}"
 
 
 def _topic_starters(question: gr.Textbox) -> None:
@@ -95,8 +149,10 @@ def _topic_starters(question: gr.Textbox) -> None:
             gr.Examples(examples=[[q] for q in examples], inputs=[question], label=topic)
 
 
-def _responder(bot: Assistant, instrument_count: int):
-    """The chat handler: streams the answer into the chat, then shows its sources."""
+def _responder(bot: Assistant, instruments: list[tuple[str, str]]):
+    """The chat handler: streams the answer into the chat, then shows its sources beside those of the
+    earlier answers. A question it cannot take is a notice, and the chat is left as it was."""
+    names = {value: name for name, value in instruments}
 
     def respond(message: str, chat: list, turns: list, docs: list[str]):
         question = (message or "").strip()
@@ -104,15 +160,17 @@ def _responder(bot: Assistant, instrument_count: int):
         turns = list(turns or [])
         try:
             if not docs:
-                raise InvalidQuestionError("choose at least one instrument to search (Filters)")
-            selected = None if len(docs) == instrument_count else docs
+                raise InvalidQuestionError("Choose at least one instrument to search (Filters).")
+            if list(docs) == [UPLOADS] and not bot.uploads.list():
+                raise InvalidQuestionError("No documents are uploaded yet: add one under “Your documents”, or "
+                                           "choose an instrument to search under Filters.")
+            selected = None if len(docs) == len(instruments) else docs
             history = [Turn.of(Answer(**t["answer"])) for t in turns][-3:] or None
             events = bot.ask_stream(question, doc=selected, history=history)
             first = next(events)  # bad input fails here, before the chat changes
         except AssistantError as exc:
-            chat += [{"role": "user", "content": _escape_markdown(question) or "(empty)"},
-                     {"role": "assistant", "content": f"⚠️ {_escape_markdown(str(exc))}"}]
-            yield message, chat, turns, gr.update()
+            gr.Info(_sentence(str(exc)), title="Notice")
+            yield gr.update(), gr.update(), turns, gr.update()
             return
         turn = len(turns) + 1
         chat += [{"role": "user", "content": _escape_markdown(question)}, {"role": "assistant", "content": "…"}]
@@ -127,24 +185,33 @@ def _responder(bot: Assistant, instrument_count: int):
             else:
                 answer = event
         chat[-1] = {"role": "assistant", "content": chat_markdown(answer, turn)}
-        turns.append({"answer": answer.model_dump()})
         units = [bot.unit(c.doc, c.unit) for c in answer.citations]
         links = [bot.linked_provisions(c.doc, c.unit) for c in answer.citations]
         related = [bot.unit(r.doc, r.unit) for r in answer.related]
-        yield "", chat, turns, sources_html(answer, units, turn, links, related)
+        filters = None if selected is None else [names[d] for d in docs]
+        turns.append({"answer": answer.model_dump(), "filters": filters,
+                      "sources": turn_sources_html(answer, units, turn, links, related)})
+        yield "", chat, turns, sources_panel_html([t["sources"] for t in turns])
 
     return respond
 
 
-def _clear():
-    return [], [], sources_html(None, [], 0), gr.update(value=None, visible=False)
+def _sentence(message: str) -> str:
+    message = message.strip()
+    return message[:1].upper() + message[1:] + ("" if message.endswith((".", "?", "!")) else ".")
 
 
-def _export(turns: list):
+def _clear(every: list[str]):
+    """A new conversation: no answers, no sources, every instrument searched again."""
+    return [], [], sources_panel_html([]), gr.update(value=None, visible=False), list(every)
+
+
+def _export(turns: list, bot: Assistant):
     if not turns:
-        raise gr.Error("Nothing to export yet: ask a question first.")
+        gr.Info("Nothing to export yet: ask a question first.", title="Notice")
+        return gr.update()
     path = private_export_path("gender-justice-assistant-transcript.md")  # removed when the server stops
-    write_private(path, transcript_markdown(turns))
+    write_private(path, transcript_markdown(turns, [s for s in bot.sources if s.id in bot.indexed_documents]))
     return gr.update(value=str(path), visible=True)
 
 
