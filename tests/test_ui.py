@@ -16,10 +16,7 @@ from hypothesis import strategies as st
 from assistant.config import PROJECT_ROOT
 from assistant.feedback import FeedbackStore
 
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
 def _free_port() -> int:
@@ -50,17 +47,6 @@ def server(assistant, feedback_store):
     app, url = launch(assistant, feedback_store)
     yield url
     app.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Debian's chromium is needed: apt-get install chromium (scripts/setup --test does)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_ui import CHROMIUM, CHROMIUM_ARGS, SHOTS, ask, launch
+from test_ui import SHOTS, ask, launch
 
 from assistant.config import PROJECT_ROOT
 from assistant.feedback import FeedbackStore
@@ -38,17 +38,6 @@ def server(bot, feedback_store):
     app, url = launch(bot, feedback_store)
     yield url
     app.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Debian's chromium is needed: apt-get install chromium (scripts/setup --test does)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def open_page(browser, url: str, viewport: dict = LAPTOP, scale: float = 1, **options):
