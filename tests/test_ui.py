@@ -72,6 +72,16 @@ def ask(page, question: str) -> None:
     )
 
 
+def downloaded(page, button: str, files: str) -> str:
+    """Click a button that offers a file, download the file it offers, and return its text."""
+    page.click(button)
+    link = page.locator(f"{files} a").first
+    link.wait_for(timeout=15000)
+    with page.expect_download() as download:
+        link.click()
+    return Path(download.value.path()).read_text(encoding="utf-8")
+
+
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
@@ -181,12 +191,7 @@ def test_elements_checklist_links_elements_to_statute_and_rules(page):
 
 def test_transcript_is_exported_with_citations_and_quotes(page):
     ask(page, "Is corroboration needed to prove rape?")
-    page.click("#export")
-    link = page.locator("#transcript a").first
-    link.wait_for(timeout=15000)
-    with page.expect_download() as download:
-        link.click()
-    text = Path(download.value.path()).read_text(encoding="utf-8")
+    text = downloaded(page, "#export", "#transcript")
     assert text.startswith("# Gender Justice Assistant — transcript")
     assert "## 1. Is corroboration needed to prove rape?" in text
     assert "ICC RPE, rule 63(4)" in text and "**Sources**" in text

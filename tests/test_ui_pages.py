@@ -7,10 +7,9 @@ Positions are measured with the elements' bounding boxes; nothing here depends o
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from test_ui import SHOTS, ask, launch
+from test_ui import SHOTS, ask, downloaded, launch
 
 from assistant.config import PROJECT_ROOT
 from assistant.feedback import FeedbackStore
@@ -208,12 +207,7 @@ def test_exported_transcript_renders_paragraphs_and_lists_every_source(page):
 
     ask(page, "What are the elements of the war crime of rape?")
     ask_next(page, "And in a non-international armed conflict?", 2)
-    page.click("#export")
-    link = page.locator("#transcript a").first
-    link.wait_for(timeout=15000)
-    with page.expect_download() as download:
-        link.click()
-    text = Path(download.value.path()).read_text(encoding="utf-8")
+    text = downloaded(page, "#export", "#transcript")
     assert re.search(r"^Exported \d{4}-\d\d-\d\d \d\d:\d\d UTC\.$", text, re.M)
     assert "## Corpus" in text and "- Rome Statute: " in text
     assert text.count("*Instruments searched: all.*") == 2
@@ -294,12 +288,7 @@ def test_checklist_lists_each_provision_once_keeps_ticks_per_crime_and_exports(p
                    for i in range(page.locator("#elements input").count()))
     choose("forced pregnancy", "Crime against humanity of forced pregnancy")
     page.wait_for_function("() => document.querySelector('#elements input').checked")
-    page.click("#checklist-export")
-    link = page.locator("#checklist-file a").first
-    link.wait_for(timeout=15000)
-    with page.expect_download() as download:
-        link.click()
-    text = Path(download.value.path()).read_text(encoding="utf-8")
+    text = downloaded(page, "#checklist-export", "#checklist-file")
     assert text.startswith("# Crime against humanity of forced pregnancy")
     assert text.count("- [x] ") == 1 and text.count("- [ ] ") == 2
     assert "**Rome Statute, art. 7(2)(f)**" in text
