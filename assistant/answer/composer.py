@@ -90,7 +90,7 @@ class Composer:
     def _elaborated(self, passage: Passage) -> Passage:
         """The Statute provision that the Elements of a crime elaborate (`art. 7(1)(g)-2` → `art. 7(1)(g)`):
         the law a practitioner cites; the passage itself when it elaborates nothing."""
-        source = next((s for s in self.sources if s.id == passage.doc), None)
+        source = self.retriever.sources.get(passage.doc)
         if source is None or not source.elaborates:
             return passage
         unit = self.store.unit(source.elaborates, without_elements_suffix(passage.unit))
@@ -114,5 +114,5 @@ class Composer:
         return found
 
     def _passage(self, unit: Unit) -> Passage:
-        source = next(s for s in self.sources if s.id == unit.doc)
+        source = self.retriever.sources[unit.doc]
         return Passage.of(unit, source, score=0.0)
