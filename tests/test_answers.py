@@ -207,3 +207,36 @@ def test_with_only_commentary_searched_a_concordance_question_is_answered_from_i
     answer = assistant.ask("Is gender apartheid a crime at the ICC?", doc="wigj-focus-areas")
     assert answer.kind == "provision" and not answer.declined
     assert answer.citations[0].doc == "wigj-focus-areas"
+
+
+def test_elements_that_lead_are_quoted_whole_with_their_footnotes(assistant):
+    answer = assistant.ask("The victim was heavily drugged when she was raped. Under the Elements for rape as a crime "
+                           "against humanity, can she be treated as unable to consent?")
+    assert answer.citations[0].unit == "art. 7(1)(g)-1"
+    assert "Footnote 16: It is understood that a person may be incapable of giving genuine consent if affected by " \
+           "natural, induced or age-related incapacity." in answer.answer
+    assert answer.citations[0].quote in assistant.store.unit("elements-of-crimes", "art. 7(1)(g)-1").full_text
+
+
+def test_elements_lead_whole_even_when_the_question_asks_about_one_of_them(assistant):
+    answer = assistant.ask("For an enforced prostitution charge as a crime against humanity, does anyone have to "
+                           "have gained something from it?")
+    assert answer.citations[0].unit == "art. 7(1)(g)-3"
+    assert "2. The perpetrator or another person obtained or expected to obtain pecuniary or other advantage" \
+           in answer.answer
+
+
+def test_a_provision_that_announces_a_list_is_followed_by_its_items(assistant):
+    answer = assistant.ask("What measures can a Chamber order to keep a witness's identity from the press and public?")
+    units = [c.unit for c in answer.citations]
+    assert units[:6] == ["rule 87(3)", *(f"rule 87(3)({item})" for item in "abcde")]
+    assert answer.citations[0].quote.endswith("inter alia:")
+    assert "(d) That a pseudonym be used for a victim, a witness or other person at risk" in answer.answer
+    assert "[2]" in answer.answer.splitlines()[1]  # an item is cited at its own pinpoint
+
+
+def test_of_a_long_list_only_the_items_asked_about_follow_it(assistant):
+    chapeau = assistant.store.unit("rome-statute", "art. 8(2)(b)")
+    passage = assistant.composer._passage(chapeau)
+    items = assistant.composer._items(passage, "Is pillaging a town a war crime?")
+    assert [p.unit for p in items] == ["art. 8(2)(b)(xvi)"]

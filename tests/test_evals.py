@@ -207,3 +207,12 @@ def test_readme_preset_table_names_the_presets_of_the_file(presets):
     table = next(block for block in section if block.startswith("| preset |"))
     named = [name for row in table.splitlines()[2:] for name in re.findall(r"`([^`]+)`", row.split("|")[1])]
     assert named == list(presets)
+
+
+def test_the_items_of_a_quoted_list_share_their_provision_position():
+    rpe = "rules-of-procedure-and-evidence"
+    shown = m.shown_ranking([(rpe, "rule 87(3)"), (rpe, "rule 87(3)(a)"), (rpe, "rule 87(3)(b)"), (rpe, "rule 88(1)")],
+                            [(rpe, "rule 112(4)")])
+    assert shown == [{(rpe, "rule 87(3)"), (rpe, "rule 87(3)(a)"), (rpe, "rule 87(3)(b)")}, {(rpe, "rule 88(1)")},
+                     {(rpe, "rule 112(4)")}]
+    assert m.hit_at_k(shown, [(rpe, "rule 112(4)")], 3, "pinpoint")

@@ -13,13 +13,14 @@ from assistant.answer.questions import QuestionKind, concordance_term
 from assistant.answer.select import Question, Selection, is_commentary, select_on_point
 from assistant.config import Settings
 from assistant.index import IndexStore
-from assistant.locators import without_elements_suffix
+from assistant.locators import parent_of, without_elements_suffix
 from assistant.models import Answer, Passage, Source, Unit
 from assistant.retrieval import Retriever, hinted_documents
 from assistant.terms import content_stems, rarity_weights
 
 CLOSEST_LAW = 3  # provisions quoted when the law does not use the term a question asks about
 DEFINED_WITHIN = 30  # characters before a reference in which "as defined in" announces a definition
+MAX_ITEMS = 12  # a list this short (art. 7(1)'s eleven acts) is quoted whole; of a longer one, the items asked about
 DEFINED_TERM = re.compile(r"“([^”]{2,60})”\s+(?:means|refers to)")  # "“Forced pregnancy” means", "“gender” refers to"
 
 
@@ -33,6 +34,10 @@ class Composer:
         self.settings = settings
         self.concordance = Concordance(store.units, sources)
         self.rarity = rarity_weights(u.text for u in store.units)
+        self.children: dict[tuple[str, str], list[Unit]] = {}
+        for unit in store.units:
+            if parent_of(unit.unit) != unit.unit:
+                self.children.setdefault((unit.doc, parent_of(unit.unit)), []).append(unit)
 
     def select(self, text: str, passages: list[Passage], kind: QuestionKind) -> Selection:
         """The provisions on point (quoted), the rest related; only close enough ones are quoted."""
@@ -57,7 +62,8 @@ class Composer:
                  docs: list[str] | None) -> Answer:
         if kind is QuestionKind.CONCORDANCE:
             return self._concordance_answer(text, passages, selection, docs)
-        return compose_answer(text, selection, kind, definitions=lambda p: self._definitions(p, text))
+        return compose_answer(text, selection, kind, definitions=lambda p: self._definitions(p, text),
+                              items=lambda p: self._items(p, text))
 
     def _concordance_answer(self, text: str, passages: list[Passage], selection: Selection,
                             docs: list[str] | None) -> Answer:
@@ -112,6 +118,19 @@ class Composer:
             if term and content_stems(term.group(1)) <= asked:
                 found.append(self._passage(unit))
         return found
+
+    def _items(self, passage: Passage, question: str) -> list[Passage]:
+        """The items of the list a provision announces (rule 87(3) → (a)–(e)): all of a short list; of a
+        long one (art. 8(2)(b)'s twenty-six war crimes), those sharing the question's rarest words (at
+        least two thirds as much as the best item does; three at most), in their order."""
+        items = self.children.get((passage.doc, passage.unit), [])
+        if len(items) > MAX_ITEMS:
+            asked = content_stems(question)
+            weight = {u.unit: sum(self.rarity.get(s, 0.0) for s in asked & content_stems(u.text)) for u in items}
+            top = max(weight.values(), default=0.0)
+            best = sorted((u for u in items if weight[u.unit] >= top * 2 / 3 > 0), key=lambda u: -weight[u.unit])[:3]
+            items = [u for u in items if u in best]
+        return [self._passage(u) for u in items]
 
     def _passage(self, unit: Unit) -> Passage:
         source = self.retriever.sources[unit.doc]

@@ -38,12 +38,12 @@ def lists_elements(passage: Passage) -> bool:
 
 def best_quote(passage: Passage, question: str, *, kind: QuestionKind | None = None, term: str = "") -> str:
     """The verbatim span of the passage to quote, without its provision label ("(f)"): all elements of
-    a crime for a question on what must be proved; a short provision of the corpus whole (an uploaded
-    paragraph is anyone's text); else the sentence that best matches the question (the one using
-    `term`, if given)."""
+    a crime, with the footnotes that qualify them, for a question on what must be proved; a short
+    provision of the corpus whole (an uploaded paragraph is anyone's text); else the sentence that
+    best matches the question (the one using `term`, if given)."""
     body = passage.text.split("\nFootnote ")[0]
     if kind is QuestionKind.ELEMENTS and lists_elements(passage):
-        return body
+        return passage.text
     if len(body.split()) <= WHOLE_PROVISION_WORDS and "\n" not in body and not term and passage.authority != "upload":
         return LEADING_LABEL.sub("", body).strip() or body
     sentences = split_sentences(passage.text) or [passage.text]
@@ -104,16 +104,32 @@ def related_of(passages: list[Passage]) -> list[Related]:
 def compose_answer(
     question: str, selection: Selection, kind: QuestionKind = QuestionKind.PROVISION,
     definitions: Callable[[Passage], list[Passage]] | None = None,
+    items: Callable[[Passage], list[Passage]] | None = None,
 ) -> Answer:
     """Lead from the strongest cited provision, then the other cited provisions (and the definitions
-    they point to, when `definitions` finds them), grouped by instrument."""
+    they point to, when `definitions` finds them), grouped by instrument. A quote that ends by
+    announcing a list ("… where:", "… inter alia:") is followed by the items `items` gives, each cited
+    at its own pinpoint."""
     if not selection.cited:
         raise ValueError("an answer needs at least one provision to cite")
     lead_passage, *others = selection.cited
-    lead_quote = best_quote(lead_passage, question, kind=kind)
-    lines = _lead(lead_passage, lead_quote, kind)
+    # Elements that lead are quoted whole, whatever was asked of them: one element alone misleads
+    lead_kind = QuestionKind.ELEMENTS if lists_elements(lead_passage) else kind
+    lead_quote = best_quote(lead_passage, question, kind=lead_kind)
+    lines = _lead(lead_passage, lead_quote, lead_kind)
     checks = [check_lead(lines[0], lead_passage, lead_quote.split("\n")[0])]
     citations = [Citation.of(1, lead_passage, lead_quote)]
+
+    def add_items(passage: Passage, quote: str) -> None:
+        if not items or not quote.rstrip().endswith(":"):
+            return
+        for item in items(passage):
+            if _key(item) not in {(c.doc, c.unit) for c in citations}:
+                marker = len(citations) + 1
+                lines.append(load_prompt("item_line").format(quote=item.text.strip(), marker=marker))
+                citations.append(Citation.of(marker, item, item.text.strip()))
+
+    add_items(lead_passage, lead_quote)
     supporting = by_instrument(others)
     pointed_from: dict[tuple[str, str], Passage] = {}  # definition → the quoted provision that points to it
     for passage in [lead_passage, *supporting]:
@@ -122,6 +138,8 @@ def compose_answer(
                 supporting.append(definition)
                 pointed_from[_key(definition)] = passage
     for passage in supporting:
+        if _key(passage) in {(c.doc, c.unit) for c in citations}:  # already quoted as an item of a list
+            continue
         marker = len(citations) + 1
         quote = best_quote(passage, question, kind=kind)
         if _key(passage) in pointed_from:
@@ -130,6 +148,7 @@ def compose_answer(
         else:
             lines += _line(passage, quote, marker)
         citations.append(Citation.of(marker, passage, quote))
+        add_items(passage, quote)
     return Answer(question=question, answer="\n".join(lines), declined=False, citations=citations,
                   related=_not_quoted(selection.related, citations), lead=lines[0], sentences=checks,
                   kind=kind.value)

@@ -12,7 +12,8 @@ rule of the same document (`art. 7(1)(g)` matches gold `art. 7(2)(f)`).
 - citation precision: share of cited units that match a gold pinpoint or contain a key fact.
 - citation recall: share of gold pinpoints matched by a citation.
 - answer article / pinpoint hit@5: hit@5 over what an answer shows, its citations then its related
-  provisions (the links it lists but does not quote).
+  provisions (the links it lists but does not quote); the items of a quoted list (rule 87(3)(a)–(e)
+  after rule 87(3)) share their provision's position.
 - lead verified: share of extractive answers that open with a lead whose check passed (its quote is
   verbatim in the provision it cites, or its concordance statement holds).
 - quote validity: share of citations whose quote is found verbatim in the cited unit.
@@ -27,7 +28,7 @@ import math
 import re
 from collections.abc import Iterable
 
-from assistant.locators import article_of, is_within
+from assistant.locators import article_of, is_within, parent_of
 
 Pinpoint = tuple[str, str]
 Ranking = list[set[Pinpoint]]
@@ -43,6 +44,21 @@ def matches(cited: Pinpoint, gold: Pinpoint, level: str) -> bool:
 
 def as_ranking(pinpoints: Iterable[Pinpoint]) -> Ranking:
     return [{p} for p in pinpoints]
+
+
+def shown_ranking(cited: list[Pinpoint], related: list[Pinpoint]) -> Ranking:
+    """What an answer shows, one position per provision: an item of a list quoted after its provision
+    joins that provision's position."""
+    ranking: Ranking = []
+    position_of: dict[Pinpoint, set[Pinpoint]] = {}
+    for doc, unit in cited:
+        position = position_of.get((doc, parent_of(unit)))
+        if position is None:
+            position = set()
+            ranking.append(position)
+        position.add((doc, unit))
+        position_of[(doc, unit)] = position
+    return ranking + [{p} for p in related]
 
 
 def _position_matches(position: set[Pinpoint], gold: Pinpoint, level: str) -> bool:

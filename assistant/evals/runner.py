@@ -99,7 +99,7 @@ def run_assistant(bot: Assistant, record: EvalRecord) -> dict:
         if not answer.declined:
             row["citation_precision"] = m.citation_precision(cited, texts, record.gold, record.key_facts)
             row["key_fact_coverage"] = m.key_fact_coverage(answer.answer, record.key_facts)
-            shown = m.as_ranking(cited + [(r.doc, r.unit) for r in answer.related])
+            shown = m.shown_ranking(cited, [(r.doc, r.unit) for r in answer.related])
             row["answer_article_hit@5"] = float(m.hit_at_k(shown, record.gold, 5, "article"))
             row["answer_pinpoint_hit@5"] = float(m.hit_at_k(shown, record.gold, 5, "pinpoint"))
             if answer.backend == "extractive":
