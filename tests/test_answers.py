@@ -238,5 +238,12 @@ def test_a_provision_that_announces_a_list_is_followed_by_its_items(assistant):
 def test_of_a_long_list_only_the_items_asked_about_follow_it(assistant):
     chapeau = assistant.store.unit("rome-statute", "art. 8(2)(b)")
     passage = assistant.composer._passage(chapeau)
-    items = assistant.composer._items(passage, "Is pillaging a town a war crime?")
+    items = assistant.composer._items(passage, "Is pillaging a town a war crime?", leads=True)
     assert [p.unit for p in items] == ["art. 8(2)(b)(xvi)"]
+
+
+def test_a_chapeau_whose_items_are_not_quoted_is_related_not_quoted(assistant):
+    answer = assistant.ask("Besides persecution, where else does the Statute rely on 'gender as defined in "
+                           "article 7, paragraph 3'?")
+    assert "For the purpose of paragraph 1:" not in answer.answer  # art. 7(2) alone says nothing
+    assert "art. 7(2)" not in [c.unit for c in answer.citations]

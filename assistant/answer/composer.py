@@ -20,7 +20,11 @@ from assistant.terms import content_stems, rarity_weights
 
 CLOSEST_LAW = 3  # provisions quoted when the law does not use the term a question asks about
 DEFINED_WITHIN = 30  # characters before a reference in which "as defined in" announces a definition
-MAX_ITEMS = 12  # a list this short (art. 7(1)'s eleven acts) is quoted whole; of a longer one, the items asked about
+# A list this short is quoted whole after the provision that announces it: a longer one (art. 8(2)(b)'s
+# twenty-six war crimes) only by the items asked about. A list that leads the answer may be longer
+# (art. 7(1)'s eleven acts answer "which acts are crimes against humanity").
+SHORT_LIST = 6
+LEADING_LIST = 12
 DEFINED_TERM = re.compile(r"“([^”]{2,60})”\s+(?:means|refers to)")  # "“Forced pregnancy” means", "“gender” refers to"
 
 
@@ -63,7 +67,7 @@ class Composer:
         if kind is QuestionKind.CONCORDANCE:
             return self._concordance_answer(text, passages, selection, docs)
         return compose_answer(text, selection, kind, definitions=lambda p: self._definitions(p, text),
-                              items=lambda p: self._items(p, text))
+                              items=lambda p, leads: self._items(p, text, leads))
 
     def _concordance_answer(self, text: str, passages: list[Passage], selection: Selection,
                             docs: list[str] | None) -> Answer:
@@ -119,12 +123,12 @@ class Composer:
                 found.append(self._passage(unit))
         return found
 
-    def _items(self, passage: Passage, question: str) -> list[Passage]:
+    def _items(self, passage: Passage, question: str, leads: bool) -> list[Passage]:
         """The items of the list a provision announces (rule 87(3) → (a)–(e)): all of a short list; of a
-        long one (art. 8(2)(b)'s twenty-six war crimes), those sharing the question's rarest words (at
-        least two thirds as much as the best item does; three at most), in their order."""
+        long one, those sharing the question's rarest words (at least two thirds as much as the best
+        item does; three at most), in their order."""
         items = self.children.get((passage.doc, passage.unit), [])
-        if len(items) > MAX_ITEMS:
+        if len(items) > (LEADING_LIST if leads else SHORT_LIST):
             asked = content_stems(question)
             weight = {u.unit: sum(self.rarity.get(s, 0.0) for s in asked & content_stems(u.text)) for u in items}
             top = max(weight.values(), default=0.0)

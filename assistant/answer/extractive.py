@@ -104,12 +104,12 @@ def related_of(passages: list[Passage]) -> list[Related]:
 def compose_answer(
     question: str, selection: Selection, kind: QuestionKind = QuestionKind.PROVISION,
     definitions: Callable[[Passage], list[Passage]] | None = None,
-    items: Callable[[Passage], list[Passage]] | None = None,
+    items: Callable[[Passage, bool], list[Passage]] | None = None,
 ) -> Answer:
     """Lead from the strongest cited provision, then the other cited provisions (and the definitions
     they point to, when `definitions` finds them), grouped by instrument. A quote that ends by
-    announcing a list ("… where:", "… inter alia:") is followed by the items `items` gives, each cited
-    at its own pinpoint."""
+    announcing a list ("… where:", "… inter alia:") is followed by the items `items` gives (told whether
+    the provision leads), each cited at its own pinpoint."""
     if not selection.cited:
         raise ValueError("an answer needs at least one provision to cite")
     lead_passage, *others = selection.cited
@@ -120,16 +120,19 @@ def compose_answer(
     checks = [check_lead(lines[0], lead_passage, lead_quote.split("\n")[0])]
     citations = [Citation.of(1, lead_passage, lead_quote)]
 
-    def add_items(passage: Passage, quote: str) -> None:
+    def listed(passage: Passage, quote: str) -> list[Passage]:
         if not items or not quote.rstrip().endswith(":"):
-            return
-        for item in items(passage):
-            if _key(item) not in {(c.doc, c.unit) for c in citations}:
-                marker = len(citations) + 1
-                lines.append(load_prompt("item_line").format(quote=item.text.strip(), marker=marker))
-                citations.append(Citation.of(marker, item, item.text.strip()))
+            return []
+        return [item for item in items(passage, passage is lead_passage)
+                if _key(item) not in {(c.doc, c.unit) for c in citations}]
 
-    add_items(lead_passage, lead_quote)
+    def add_items(found: list[Passage]) -> None:
+        for item in found:
+            marker = len(citations) + 1
+            lines.append(load_prompt("item_line").format(quote=item.text.strip(), marker=marker))
+            citations.append(Citation.of(marker, item, item.text.strip()))
+
+    add_items(listed(lead_passage, lead_quote))
     supporting = by_instrument(others)
     pointed_from: dict[tuple[str, str], Passage] = {}  # definition → the quoted provision that points to it
     for passage in [lead_passage, *supporting]:
@@ -137,20 +140,25 @@ def compose_answer(
             if _key(definition) not in {_key(p) for p in [lead_passage, *supporting]}:
                 supporting.append(definition)
                 pointed_from[_key(definition)] = passage
+    unquoted: list[Passage] = []
     for passage in supporting:
         if _key(passage) in {(c.doc, c.unit) for c in citations}:  # already quoted as an item of a list
             continue
-        marker = len(citations) + 1
         quote = best_quote(passage, question, kind=kind)
+        found = listed(passage, quote)
+        if quote.rstrip().endswith(":") and not found:  # "For the purpose of paragraph 1:" says nothing alone
+            unquoted.append(passage)
+            continue
+        marker = len(citations) + 1
         if _key(passage) in pointed_from:
             lines.append(load_prompt("definition_line").format(
                 label=_label(passage), referrer=pointed_from[_key(passage)].unit, quote=quote, marker=marker))
         else:
             lines += _line(passage, quote, marker)
         citations.append(Citation.of(marker, passage, quote))
-        add_items(passage, quote)
+        add_items(found)
     return Answer(question=question, answer="\n".join(lines), declined=False, citations=citations,
-                  related=_not_quoted(selection.related, citations), lead=lines[0], sentences=checks,
+                  related=_not_quoted([*unquoted, *selection.related], citations), lead=lines[0], sentences=checks,
                   kind=kind.value)
 
 
