@@ -247,3 +247,10 @@ def test_a_chapeau_whose_items_are_not_quoted_is_related_not_quoted(assistant):
                            "article 7, paragraph 3'?")
     assert "For the purpose of paragraph 1:" not in answer.answer  # art. 7(2) alone says nothing
     assert "art. 7(2)" not in [c.unit for c in answer.citations]
+
+
+def test_of_a_list_only_the_items_the_question_asks_about_follow_it(assistant):
+    answer = assistant.ask("Which sexual and gender-based acts can amount to a crime against humanity under the "
+                           "Rome Statute?")
+    assert [c.unit for c in answer.citations][:2] == ["art. 7(1)", "art. 7(1)(g)"]  # not murder, extermination…
+    assert "(a) Murder" not in answer.answer

@@ -20,9 +20,10 @@ from assistant.terms import content_stems, rarity_weights
 
 CLOSEST_LAW = 3  # provisions quoted when the law does not use the term a question asks about
 DEFINED_WITHIN = 30  # characters before a reference in which "as defined in" announces a definition
-# A list this short is quoted whole after the provision that announces it: a longer one (art. 8(2)(b)'s
-# twenty-six war crimes) only by the items asked about. A list that leads the answer may be longer
-# (art. 7(1)'s eleven acts answer "which acts are crimes against humanity").
+# A list this short is quoted whole after the provision that announces it, unless the question asks
+# about some of its items; a longer one (art. 8(2)(b)'s twenty-six war crimes) only by the items asked
+# about. A list that leads the answer may be longer (art. 7(1)'s eleven acts answer "which acts are
+# crimes against humanity").
 SHORT_LIST = 6
 LEADING_LIST = 12
 DEFINED_TERM = re.compile(r"“([^”]{2,60})”\s+(?:means|refers to)")  # "“Forced pregnancy” means", "“gender” refers to"
@@ -124,16 +125,19 @@ class Composer:
         return found
 
     def _items(self, passage: Passage, question: str, leads: bool) -> list[Passage]:
-        """The items of the list a provision announces (rule 87(3) → (a)–(e)): all of a short list; of a
-        long one, those sharing the question's rarest words (at least two thirds as much as the best
-        item does; three at most), in their order."""
+        """The items of the list a provision announces (rule 87(3) → (a)–(e)). When the question has
+        words of its own that the provision does not use, the items that use them ("sexual" → art.
+        7(1)(g)): those sharing at least two thirds of the best item's weight of such words (rarer
+        words weigh more), three at most. Otherwise the whole list when it is short enough."""
         items = self.children.get((passage.doc, passage.unit), [])
-        if len(items) > (LEADING_LIST if leads else SHORT_LIST):
-            asked = content_stems(question)
-            weight = {u.unit: sum(self.rarity.get(s, 0.0) for s in asked & content_stems(u.text)) for u in items}
-            top = max(weight.values(), default=0.0)
-            best = sorted((u for u in items if weight[u.unit] >= top * 2 / 3 > 0), key=lambda u: -weight[u.unit])[:3]
+        own_words = content_stems(question) - content_stems(f"{passage.heading}\n{passage.text}")
+        weight = {u.unit: sum(self.rarity.get(s, 0.0) for s in own_words & content_stems(u.text)) for u in items}
+        top = max(weight.values(), default=0.0)
+        if top > 0:
+            best = sorted((u for u in items if weight[u.unit] >= top * 2 / 3), key=lambda u: -weight[u.unit])[:3]
             items = [u for u in items if u in best]
+        elif len(items) > (LEADING_LIST if leads else SHORT_LIST):
+            items = []
         return [self._passage(u) for u in items]
 
     def _passage(self, unit: Unit) -> Passage:
