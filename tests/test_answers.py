@@ -254,3 +254,9 @@ def test_of_a_list_only_the_items_the_question_asks_about_follow_it(assistant):
                            "Rome Statute?")
     assert [c.unit for c in answer.citations][:2] == ["art. 7(1)", "art. 7(1)(g)"]  # not murder, extermination…
     assert "(a) Murder" not in answer.answer
+
+
+def test_a_short_sentence_that_restates_the_question_is_quoted_with_the_one_that_answers(assistant):
+    answer = assistant.ask("According to WIGJ, how does gender apartheid differ from individual acts of violence?")
+    assert "Gender apartheid goes beyond individual acts of violence. It is a structured, pervasive system of " \
+           "domination by one gender group over another" in answer.citations[0].quote

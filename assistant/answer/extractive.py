@@ -21,6 +21,8 @@ from assistant.terms import content_stems
 LEADING_LABEL = re.compile(r"^(?:\d+\.\s*)?(?:\([0-9a-z]{1,6}\)\s*)+|^\d+\.\s+")
 WHOLE_PROVISION_WORDS = 60  # a provision this short is quoted whole rather than by its best sentence
 MAX_PLACES = 3  # provisions named in a concordance lead
+SHORT_SENTENCE_WORDS = 15  # a best sentence this short is quoted with the sentence that follows it
+NEIGHBOUR_SHARE = 0.75  # a neighbouring sentence matching the question this well is quoted too
 
 
 def _sentence_score(sentence: str, question_stems: set[str], definition: bool, position: int) -> float:
@@ -51,9 +53,29 @@ def best_quote(passage: Passage, question: str, *, kind: QuestionKind | None = N
         sentences = using
     question_stems = content_stems(question)
     definition = kind is QuestionKind.DEFINITION
-    scored = [(_sentence_score(s, question_stems, definition, i), -i, s) for i, s in enumerate(sentences)]
-    sentence = max(scored)[2]
-    return LEADING_LABEL.sub("", sentence).strip() or sentence
+    scores = [_sentence_score(s, question_stems, definition, i) for i, s in enumerate(sentences)]
+    best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
+    quote = _with_neighbour(sentences, scores, best, passage.text)
+    return LEADING_LABEL.sub("", quote).strip() or quote
+
+
+def _with_neighbour(sentences: list[str], scores: list[float], best: int, text: str) -> str:
+    """The best sentence, with the sentence beside it when that one matches the question nearly as
+    well, or when the best is short: a sentence that restates the question ("Gender apartheid goes
+    beyond individual acts of violence.") is answered by the next one. Two sentences at most, and
+    only where they stand together in the text."""
+    sentence = sentences[best]
+    neighbours = [i for i in (best - 1, best + 1) if 0 <= i < len(sentences) and "Footnote " not in sentences[i][:9]]
+    if not neighbours:
+        return sentence
+    other = max(neighbours, key=lambda i: scores[i])
+    if len(sentence.split()) >= SHORT_SENTENCE_WORDS and scores[other] < NEIGHBOUR_SHARE * scores[best]:
+        return sentence
+    if len(sentence.split()) < SHORT_SENTENCE_WORDS and best + 1 in neighbours:
+        other = best + 1  # a short sentence is explained by what follows it
+    first, second = sorted((best, other))
+    pair = f"{sentences[first]} {sentences[second]}"
+    return pair if pair in text else sentence
 
 
 def _label(passage: Passage) -> str:
