@@ -116,6 +116,11 @@ def test_follow_up_is_read_with_the_previous_question(assistant):
     ("Does CEDAW oblige states to criminalise marital rape?", "instrument or report is not in the corpus"),
     ("According to the OTP Policy on the Crime of Gender Persecution (2022), is sexual orientation covered?",
      "not in the corpus yet: add it with `assistant corpus sync`"),
+    ("How did the Appeals Chamber in Prosecutor v. Bemba treat command responsibility for rape?", "not case law"),
+    ("Did the ICTY treat rape as torture?", "not case law"),
+    ("Does Security Council resolution 1820 call sexual violence a tactic of war?", "is not in the corpus"),
+    ("Is marital rape a crime under Colombian law?", "not national law"),
+    ("How many women have testified about sexual violence at the ICC?", "not statistics"),
 ])
 def test_questions_about_sources_outside_the_corpus_are_declined(assistant, question, reason):
     answer = assistant.ask(question)
