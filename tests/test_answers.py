@@ -265,3 +265,10 @@ def test_a_short_sentence_that_restates_the_question_is_quoted_with_the_one_that
     answer = assistant.ask("According to WIGJ, how does gender apartheid differ from individual acts of violence?")
     assert "Gender apartheid goes beyond individual acts of violence. It is a structured, pervasive system of " \
            "domination by one gender group over another" in answer.citations[0].quote
+
+
+def test_elements_that_lead_name_the_statute_provision_of_the_crime(assistant):
+    answer = assistant.ask("What must be proven for rape as a crime against humanity?")
+    assert answer.lead.startswith("What must be proved for the crime against humanity of rape (a crime under Rome "
+                                  "Statute, art. 7(1)(g)) is set out in Elements of Crimes, art. 7(1)(g)-1 [1]:")
+    assert (answer.related[0].doc, answer.related[0].unit) == ("rome-statute", "art. 7(1)(g)")  # a link to it

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from assistant.answer.concordance import Concordance
-from assistant.answer.extractive import compose_answer, compose_concordance
+from assistant.answer.extractive import Lookups, compose_answer, compose_concordance
 from assistant.answer.questions import QuestionKind, concordance_term
 from assistant.answer.select import Question, Selection, is_commentary, select_on_point
 from assistant.config import Settings
@@ -67,8 +67,9 @@ class Composer:
                  docs: list[str] | None) -> Answer:
         if kind is QuestionKind.CONCORDANCE:
             return self._concordance_answer(text, passages, selection, docs)
-        return compose_answer(text, selection, kind, definitions=lambda p: self._definitions(p, text),
-                              items=lambda p, leads: self._items(p, text, leads))
+        lookups = Lookups(definitions=lambda p: self._definitions(p, text),
+                          items=lambda p, leads: self._items(p, text, leads), crime_provision=self._crime_provision)
+        return compose_answer(text, selection, kind, lookups)
 
     def _concordance_answer(self, text: str, passages: list[Passage], selection: Selection,
                             docs: list[str] | None) -> Answer:
@@ -108,6 +109,11 @@ class Composer:
         if unit is None:
             return passage
         return self._passage(unit).model_copy(update={"score": passage.score, "dense": passage.dense})
+
+    def _crime_provision(self, elements: Passage) -> Passage | None:
+        """The Statute provision that the Elements of a crime elaborate: the one a charge is brought under."""
+        crime = self._elaborated(elements)
+        return None if crime is elements else crime
 
     def _definitions(self, passage: Passage, question: str) -> list[Passage]:
         """The definitions a quoted provision points to "as defined in" ("forced pregnancy, as defined in

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from assistant.answer.citations import locate_quote
 from assistant.answer.concordance import Occurrences, term_pattern
@@ -90,12 +91,15 @@ def _line(passage: Passage, quote: str, marker: int) -> list[str]:
             *(f"{piece.strip()} [{marker}]" for piece in rest)]
 
 
-def _lead(passage: Passage, quote: str, kind: QuestionKind) -> list[str]:
-    """The opening sentence(s): a fixed connective and the verbatim quote of the strongest provision."""
+def _lead(passage: Passage, quote: str, kind: QuestionKind, crime_provision: Passage | None = None) -> list[str]:
+    """The opening sentence(s): a fixed connective and the verbatim quote of the strongest provision
+    (for the Elements of a crime, naming the Statute provision of the crime when there is one)."""
     if kind is QuestionKind.ELEMENTS and lists_elements(passage):
         crime = heading_name(passage.heading)
-        opening = load_prompt("lead_elements").format(label=_label(passage), crime=crime[:1].lower() + crime[1:],
-                                                      marker=1)
+        crime = crime[:1].lower() + crime[1:]
+        if crime_provision is not None:
+            crime = load_prompt("crime_under").format(crime=crime, provision=_label(crime_provision))
+        opening = load_prompt("lead_elements").format(label=_label(passage), crime=crime, marker=1)
         return [opening, *(f"{piece.strip()} [1]" for piece in quote.split("\n"))]
     if is_commentary(passage):
         name = "lead_commentary"
@@ -123,29 +127,37 @@ def related_of(passages: list[Passage]) -> list[Related]:
     return [Related.of(p) for p in passages]
 
 
+@dataclass(frozen=True)
+class Lookups:
+    """What an answer looks up in the index beyond the provisions selected."""
+
+    definitions: Callable[[Passage], list[Passage]] = lambda passage: []  # "as defined in" → the definition
+    items: Callable[[Passage, bool], list[Passage]] = lambda passage, leads: []  # the list a provision announces
+    crime_provision: Callable[[Passage], Passage | None] = lambda elements: None  # Elements → the Statute's crime
+
+
 def compose_answer(
-    question: str, selection: Selection, kind: QuestionKind = QuestionKind.PROVISION,
-    definitions: Callable[[Passage], list[Passage]] | None = None,
-    items: Callable[[Passage, bool], list[Passage]] | None = None,
+    question: str, selection: Selection, kind: QuestionKind = QuestionKind.PROVISION, lookups: Lookups = Lookups(),
 ) -> Answer:
     """Lead from the strongest cited provision, then the other cited provisions (and the definitions
-    they point to, when `definitions` finds them), grouped by instrument. A quote that ends by
-    announcing a list ("… where:", "… inter alia:") is followed by the items `items` gives (told whether
-    the provision leads), each cited at its own pinpoint."""
+    they point to), grouped by instrument. A quote that ends by announcing a list ("… where:", "…
+    inter alia:") is followed by its items, each cited at its own pinpoint. Elements that lead name
+    the Statute provision of the crime, which comes first among the related provisions."""
     if not selection.cited:
         raise ValueError("an answer needs at least one provision to cite")
     lead_passage, *others = selection.cited
     # Elements that lead are quoted whole, whatever was asked of them: one element alone misleads
     lead_kind = QuestionKind.ELEMENTS if lists_elements(lead_passage) else kind
     lead_quote = best_quote(lead_passage, question, kind=lead_kind)
-    lines = _lead(lead_passage, lead_quote, lead_kind)
+    crime = lookups.crime_provision(lead_passage) if lead_kind is QuestionKind.ELEMENTS else None
+    lines = _lead(lead_passage, lead_quote, lead_kind, crime)
     checks = [check_lead(lines[0], lead_passage, lead_quote.split("\n")[0])]
     citations = [Citation.of(1, lead_passage, lead_quote)]
 
     def listed(passage: Passage, quote: str) -> list[Passage]:
-        if not items or not quote.rstrip().endswith(":"):
+        if not quote.rstrip().endswith(":"):
             return []
-        return [item for item in items(passage, passage is lead_passage)
+        return [item for item in lookups.items(passage, passage is lead_passage)
                 if _key(item) not in {(c.doc, c.unit) for c in citations}]
 
     def add_items(found: list[Passage]) -> None:
@@ -158,7 +170,7 @@ def compose_answer(
     supporting = by_instrument(others)
     pointed_from: dict[tuple[str, str], Passage] = {}  # definition → the quoted provision that points to it
     for passage in [lead_passage, *supporting]:
-        for definition in definitions(passage) if definitions else []:
+        for definition in lookups.definitions(passage):
             if _key(definition) not in {_key(p) for p in [lead_passage, *supporting]}:
                 supporting.append(definition)
                 pointed_from[_key(definition)] = passage
@@ -180,7 +192,8 @@ def compose_answer(
         citations.append(Citation.of(marker, passage, quote))
         add_items(found)
     return Answer(question=question, answer="\n".join(lines), declined=False, citations=citations,
-                  related=_not_quoted([*unquoted, *selection.related], citations), lead=lines[0], sentences=checks,
+                  related=_not_quoted([*([crime] if crime else []), *unquoted, *selection.related], citations),
+                  lead=lines[0], sentences=checks,
                   kind=kind.value)
 
 
