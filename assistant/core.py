@@ -16,7 +16,7 @@ from assistant.config import Settings
 from assistant.corpus.manifest import load_manifest
 from assistant.embedding import load_embedder
 from assistant.errors import InvalidQuestionError
-from assistant.followups import is_follow_up
+from assistant.followups import in_the_conflict_asked, is_follow_up
 from assistant.index import IndexStore, open_index
 from assistant.models import Answer, Draft, Passage, Turn, Unit
 from assistant.private import append_private
@@ -112,24 +112,27 @@ class Assistant:
     ) -> list[Passage]:
         text = clean_question(question, self.settings.max_question_chars)
         docs, uploads = self._docs(doc)
-        query, _, carried = self._standalone(text, history)
-        return self._search(query, docs, uploads, k, carried)[0]
+        query, _, carried, counterparts = self._standalone(text, history)
+        return self._search(query, docs, uploads, k, carried, counterparts)[0]
 
-    def _standalone(self, text: str, history: list[str | Turn] | None) -> tuple[str, str, list[tuple[str, str]]]:
+    def _standalone(self, text: str, history: list[str | Turn] | None):
         """What to search for: a new question alone ("Can a commander be liable …?" after a question on
         gender apartheid); a follow-up ("And in a non-international armed conflict?") with the subject
-        of the question before it (or as an LLM backend rewrites it), and the provisions its answer cited."""
+        of the question before it (or as an LLM backend rewrites it), the provisions its answer cited,
+        and those provisions' counterparts in the kind of armed conflict the follow-up asks about.
+        Returns (query, notice, carried, counterparts)."""
         if not history or not is_follow_up(text):
-            return text, "", []
+            return text, "", [], []
         turns = [h if isinstance(h, Turn) else Turn(question=h) for h in history]
         previous = [clean_question(t.question, self.settings.max_question_chars) for t in turns]
         standalone, notice = self.generator.condense(text, previous) if self.generator else (None, "")
-        return standalone or f"{text} {subject_of(previous[-1])}", notice, turns[-1].cited
+        carried, counterparts = in_the_conflict_asked(text, turns[-1].cited, self.store)
+        return standalone or f"{text} {subject_of(previous[-1])}", notice, carried, counterparts
 
     def _search(self, query: str, docs: list[str] | None, uploads: bool, k: int | None,
-                carried: list[tuple[str, str]] | None = None):
+                carried: list[tuple[str, str]] | None = None, counterparts: list[tuple[str, str]] | None = None):
         """The top k provisions for the query, and (a follow-up) the provisions the previous answer cited,
-        scored against the query, after them."""
+        scored against the query, after them; the counterparts a follow-up asks about count as named."""
         k = k or self.settings.top_k
         retrieval = self.retriever.retrieve(query, docs=docs, k=k) if docs != [] else None
         passages = list(retrieval.passages) if retrieval else []
@@ -137,9 +140,14 @@ class Assistant:
             found = self._uploads_retriever().retrieve(query, k=k).passages
             relevant = [p for p in found if p.dense >= self.settings.decline_threshold]
             passages = merge_by_score(passages, relevant, k)
+        searched = [ref for ref in [*(counterparts or []), *(carried or [])] if docs is None or ref[0] in docs]
+        named = set(counterparts or [])
+        extra = self.retriever.passages_of(query, searched) if searched else []
+        extra = [p.model_copy(update={"exact": True}) if (p.doc, p.unit) in named else p for p in extra]
+        extra_keys = {(p.doc, p.unit) for p in extra if p.exact}
+        passages = [p for p in passages if (p.doc, p.unit) not in extra_keys]
         shown = {(p.doc, p.unit) for p in passages}
-        wanted = [ref for ref in carried or [] if ref not in shown and (docs is None or ref[0] in docs)]
-        return passages + (self.retriever.passages_of(query, wanted) if wanted else []), retrieval
+        return passages + [p for p in extra if (p.doc, p.unit) not in shown], retrieval
 
     def _uploads_retriever(self) -> Retriever:
         """A retriever over the uploaded documents as they are now (made again when they change)."""
@@ -179,8 +187,8 @@ class Assistant:
         """Drafts of the answer as it is written (each replaces the one before), then the Answer."""
         text = clean_question(question, self.settings.max_question_chars)
         docs, uploads = self._docs(doc)
-        query, notice, carried = self._standalone(text, history)
-        passages, retrieval = self._search(query, docs, uploads, k, carried)
+        query, notice, carried, counterparts = self._standalone(text, history)
+        passages, retrieval = self._search(query, docs, uploads, k, carried, counterparts)
         instruments = self._instrument_names(docs, uploads)
         answer = self._decline_reason(text, passages, retrieval, instruments)
         if answer is None:

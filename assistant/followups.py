@@ -6,6 +6,12 @@ from __future__ import annotations
 
 import re
 
+from assistant.conflicts import conflict_of
+from assistant.index import IndexStore
+from assistant.locators import article_of
+from assistant.models import Unit
+from assistant.terms import content_stems
+
 OPENER = re.compile(r"^(?:and|but|also|so|then|what about|how about|what if|and if|if so|in that case|same)\b",
                     re.IGNORECASE)
 SUBJECT_PRONOUN = re.compile(
@@ -30,3 +36,42 @@ def is_follow_up(question: str) -> bool:
     if TRAILING_PRONOUN.search(text) and len(text.split()) <= SHORT:
         return True
     return bool(SUBJECT_PRONOUN.match(text)) and not EXPLETIVE_IT.match(text)
+
+
+COUNTERPART_SIMILARITY = 0.5  # share of words two provisions must have in common to be the same crime
+
+
+def in_the_conflict_asked(question: str, cited: list[tuple[str, str]],
+                          store: IndexStore) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The provisions an earlier answer cited, split in two: those the follow-up leaves as they are, and
+    the same crimes in the kind of armed conflict the follow-up asks about ("And in a non-international
+    armed conflict?" after art. 8(2)(b)(xxii) → art. 8(2)(e)(vi)): what it asks about by name."""
+    asked = conflict_of(question)
+    kept: list[tuple[str, str]] = []
+    counterparts: list[tuple[str, str]] = []
+    for doc, locator in cited:
+        unit = store.unit(doc, locator) if asked else None
+        other = unit is not None and conflict_of(f"{unit.context}\n{unit.text}") not in (None, asked)
+        counterpart = _counterpart(unit, asked, store) if other else None
+        if counterpart is None:
+            kept.append((doc, locator))
+        elif (counterpart.doc, counterpart.unit) not in counterparts:
+            counterparts.append((counterpart.doc, counterpart.unit))
+    return [ref for ref in kept if ref not in counterparts], counterparts
+
+
+def _counterpart(unit: Unit, conflict: str, store: IndexStore) -> Unit | None:
+    """The provision of the same article, in the given kind of conflict, whose words are most like the
+    unit's, if they share at least `COUNTERPART_SIMILARITY` of them."""
+    words = content_stems(unit.text)
+    best, best_share = None, COUNTERPART_SIMILARITY
+    for candidate in store.units:
+        if candidate.doc != unit.doc or article_of(candidate.unit) != article_of(unit.unit):
+            continue
+        if conflict_of(f"{candidate.context}\n{candidate.text}") != conflict:
+            continue
+        theirs = content_stems(candidate.text)
+        share = len(words & theirs) / max(1, len(words | theirs))
+        if share > best_share:
+            best, best_share = candidate, share
+    return best

@@ -10,7 +10,7 @@ from assistant.index import package_imports
 
 PACKAGE = PROJECT_ROOT / "assistant"
 LAYERS = [  # lowest first; a name stands for the module or the package of that name
-    ["config", "errors", "locators", "terms", "tokens", "prompts", "private"],
+    ["config", "errors", "locators", "terms", "tokens", "prompts", "private", "conflicts"],
     ["models"],
     ["corpus"],
     ["chunking", "embedding", "lexical"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.followups import is_follow_up
+from assistant.followups import in_the_conflict_asked, is_follow_up
 from assistant.models import Turn
 from assistant.ui.render import chat_markdown
 
@@ -55,3 +55,20 @@ def test_a_follow_up_weighs_the_provisions_the_previous_answer_cited(assistant):
     follow_up = assistant.ask("Does that definition cover male victims as well?", history=[Turn.of(first)])
     found = [(c.doc, c.unit) for c in follow_up.citations] + [(r.doc, r.unit) for r in follow_up.related]
     assert (first.citations[0].doc, first.citations[0].unit) in found
+
+
+def test_a_follow_up_on_the_other_kind_of_conflict_answers_with_the_same_crime_there(assistant):
+    first = assistant.ask("What must the prosecution prove for sexual slavery as a war crime in an international "
+                          "armed conflict?")
+    assert first.citations[0].unit == "art. 8(2)(b)(xxii)-2"
+    follow_up = assistant.ask("And in a non-international armed conflict?", history=[Turn.of(first)])
+    assert (follow_up.citations[0].doc, follow_up.citations[0].unit) == ("elements-of-crimes", "art. 8(2)(e)(vi)-2")
+    assert "art. 8(2)(b)(xxii)-2" not in [c.unit for c in follow_up.citations]
+
+
+def test_the_same_crime_in_the_other_conflict_is_found_by_its_words(assistant):
+    kept, counterparts = in_the_conflict_asked(
+        "And what about in a non-international armed conflict?",
+        [("rome-statute", "art. 7(1)(g)"), ("rome-statute", "art. 8(2)(b)(xxii)")], assistant.store)
+    assert kept == [("rome-statute", "art. 7(1)(g)")]  # names no kind of conflict: kept as it is
+    assert counterparts == [("rome-statute", "art. 8(2)(e)(vi)")]

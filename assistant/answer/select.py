@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.answer.questions import QuestionKind
+from assistant.conflicts import conflict_of
 from assistant.models import CRIME_ELEMENTS, Passage
 from assistant.terms import content_stems
 
@@ -82,18 +83,6 @@ def strength(passage: Passage, question: Question, top_score: float) -> float:
     if asked_conflict and conflict_of(f"{passage.context}\n{passage.text}") not in (None, asked_conflict):
         value -= KIND_BONUS  # the same crime in the other kind of armed conflict
     return value
-
-
-NON_INTERNATIONAL = re.compile(r"non-international|not of an international character|internal armed conflict|civil war",
-                               re.IGNORECASE)
-INTERNATIONAL = re.compile(r"\binternational armed conflict", re.IGNORECASE)
-
-
-def conflict_of(text: str) -> str | None:
-    """Which armed conflict a text is about: "non-international", "international", or None."""
-    if NON_INTERNATIONAL.search(text):
-        return "non-international"
-    return "international" if INTERNATIONAL.search(text) else None
 
 
 def select_on_point(question: Question, passages: list[Passage], *, max_cited: int, margin: float) -> Selection:

@@ -1,0 +1,18 @@
+"""Which kind of armed conflict a text is about: the Statute lists the same crime twice, once for an
+international armed conflict (art. 8(2)(b)) and once for one not of an international character
+(art. 8(2)(e)), and a question about one is not answered by the other."""
+
+from __future__ import annotations
+
+import re
+
+NON_INTERNATIONAL = re.compile(r"non-international|not of an international character|internal armed conflict|civil war",
+                               re.IGNORECASE)
+INTERNATIONAL = re.compile(r"\binternational armed conflict", re.IGNORECASE)
+
+
+def conflict_of(text: str) -> str | None:
+    """"non-international", "international", or None when the text names neither."""
+    if NON_INTERNATIONAL.search(text):
+        return "non-international"
+    return "international" if INTERNATIONAL.search(text) else None
