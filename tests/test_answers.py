@@ -272,3 +272,8 @@ def test_elements_that_lead_name_the_statute_provision_of_the_crime(assistant):
     assert answer.lead.startswith("What must be proved for the crime against humanity of rape (a crime under Rome "
                                   "Statute, art. 7(1)(g)) is set out in Elements of Crimes, art. 7(1)(g)-1 [1]:")
     assert (answer.related[0].doc, answer.related[0].unit) == ("rome-statute", "art. 7(1)(g)")  # a link to it
+
+
+def test_the_instrument_a_question_names_answers_first(assistant):
+    answer = assistant.ask("What does the Fourth Geneva Convention say about protecting women against rape?")
+    assert [(c.doc, c.unit) for c in answer.citations] == [("geneva-convention-iv", "art. 27(2)")]  # not AP I too

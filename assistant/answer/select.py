@@ -22,6 +22,7 @@ COMMENTARY_PENALTY = 0.5  # commentary addresses a question of law only when no 
 LAW_MARGIN = 0.3  # a provision this close to the best commentary leads the answer before it
 KIND_BONUS = 0.3  # the Elements of a crime, for a question on what must be proved
 DEFINITION_BONUS = 0.15
+NAMED_INSTRUMENT_BONUS = 0.3  # a provision of an instrument the question names
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,8 @@ def strength(passage: Passage, question: Question, top_score: float) -> float:
         value += 1.0
     if is_commentary(passage) and passage.doc not in question.named_docs:
         value -= COMMENTARY_PENALTY
+    if passage.doc in question.named_docs:  # "What does Protocol II say about rape …?": Protocol II first
+        value += NAMED_INSTRUMENT_BONUS
     lists_elements = passage.family == CRIME_ELEMENTS and "\n" in passage.text
     if kind is QuestionKind.ELEMENTS:
         value += KIND_BONUS if lists_elements else -KIND_BONUS / 3
