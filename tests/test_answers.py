@@ -277,3 +277,9 @@ def test_elements_that_lead_name_the_statute_provision_of_the_crime(assistant):
 def test_the_instrument_a_question_names_answers_first(assistant):
     answer = assistant.ask("What does the Fourth Geneva Convention say about protecting women against rape?")
     assert [(c.doc, c.unit) for c in answer.citations] == [("geneva-convention-iv", "art. 27(2)")]  # not AP I too
+
+
+def test_a_concordance_names_no_provision_of_the_other_kind_of_armed_conflict(assistant):
+    answer = assistant.ask("In an international armed conflict, is rape a war crime under the Rome Statute?")
+    units = [c.unit for c in answer.citations]
+    assert "art. 8(2)(b)(xxii)" in units and "art. 8(2)(e)(vi)" not in units
