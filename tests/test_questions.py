@@ -27,6 +27,13 @@ def test_question_kinds(question, kind):
     ("Does the Statute criminalise forced abortion?", "forced abortion"),
     ("Is enforced sterilisation prohibited?", "enforced sterilisation"),
     ("Is it a crime against humanity?", None),  # a follow-up, not a term
+    ("Does the word 'gender apartheid' appear in the Rome Statute?", "gender apartheid"),
+    ("Does “forced marriage” appear anywhere in the Elements?", "forced marriage"),
+    ("Does the Statute use the term femicide?", "femicide"),
+    ("Does the Rome Statute say anything about forced abortion?", "forced abortion"),
+    ("Is there any mention of forced nudity in the Statute?", "forced nudity"),
+    ("Does consent appear to matter for rape?", None),  # "appear to": not about the word
+    ("Do the Rules say anything about it?", None),
 ])
 def test_the_term_a_concordance_question_asks_about(question, term):
     assert concordance_term(question) == term

@@ -244,7 +244,8 @@ def compose_concordance(
         lines.append(load_prompt("closest_provisions"))
     for passage in ([] if places else closest_law):
         quote = best_quote(passage, question)
-        lines += _line(passage, quote, cite(passage, quote))
+        if not quote.rstrip().endswith(":"):  # a chapeau without its items ("… the following principles:")
+            lines += _line(passage, quote, cite(passage, quote))
     check = check_concordance(lead, term, [p for p, _ in places], len(occurrences.binding))
     related = _not_quoted([*closest.cited, *closest.related], citations)
     return Answer(question=question, answer="\n".join(lines), declined=False, citations=citations,

@@ -39,6 +39,23 @@ DOES_IT_MENTION = re.compile(
     r"(?:mention|name|list|recogni[sz]e|criminali[sz]e|prohibit|refer to)\s+"
     r"(?P<term>[^?]{3,60}?)\s*(?:as\b[^?]*)?\?*$",
     re.IGNORECASE)
+# "Does the word 'gender apartheid' appear in the Statute?", "Does the Statute use the term femicide?",
+# "Does the Rome Statute say anything about forced abortion?", "Is there any mention of forced nudity?"
+WORD = r"(?:the\s+)?(?:words?|terms?|phrases?|expressions?)\s+"
+DOES_IT_APPEAR = re.compile(rf"^(?:does|do)\s+(?:{WORD})?(?P<term>[^?]{{3,60}}?)\s+(?:appear|occur|feature)s?"
+                            r"(?:\s+(?:in|anywhere|at all)\b|\s*\?)", re.IGNORECASE)
+DOES_IT_USE = re.compile(
+    rf"^(?:does|do)\s+(?:the\s+)?[\w ]{{1,40}}?\s+(?:use|contain|include)\s+{WORD}(?P<term>[^?]{{3,60}}?)\s*\?*$",
+    re.IGNORECASE)
+SAYS_ANYTHING = re.compile(
+    r"^(?:does|do)\s+(?:the\s+)?[\w ]{1,40}?\s+say\s+anything\s+(?:about|on)\s+(?P<term>[^?]{3,60}?)\s*\?*$",
+    re.IGNORECASE)
+ANY_MENTION = re.compile(
+    r"^(?:is|are)\s+there\s+(?:any\s+)?(?:mention|reference)s?\s+(?:of|to)\s+(?P<term>[^?]{3,60}?)"
+    r"(?:\s+(?:in|at|under)\b[^?]*)?\s*\?*$",
+    re.IGNORECASE)
+TERM_PATTERNS = (IS_TERM_A_CRIME, DOES_IT_MENTION, DOES_IT_APPEAR, DOES_IT_USE, SAYS_ANYTHING, ANY_MENTION)
+LEADING_WORD = re.compile(WORD, re.IGNORECASE)
 LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 TRAILING_ARTICLE = re.compile(r"\s+(?:a|an|the)$", re.IGNORECASE)
 QUOTES = "“”\"'‘’"
@@ -58,10 +75,11 @@ def question_kind(question: str) -> QuestionKind:
 def concordance_term(question: str) -> str | None:
     """The term whose presence in the law the question asks about ("forced marriage"), or None."""
     text = question.strip()
-    match = IS_TERM_A_CRIME.match(text) or DOES_IT_MENTION.match(text)
+    match = next((m for pattern in TERM_PATTERNS if (m := pattern.match(text))), None)
     if not match:
         return None
-    term = LEADING_ARTICLE.sub("", match.group("term").strip(" ,.")).strip(QUOTES + " ")
+    term = match.group("term").strip(" ,.")
+    term = LEADING_ARTICLE.sub("", LEADING_WORD.sub("", term) if LEADING_WORD.match(term) else term).strip(QUOTES + " ")
     term = TRAILING_ARTICLE.sub("", term)
     if not term or len(term.split()) > 5 or re.search(r"\b(?:it|this|that|they|there)\b", term, re.IGNORECASE):
         return None  # "Is it a crime …" is a follow-up, not a term to look up
