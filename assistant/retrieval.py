@@ -191,7 +191,7 @@ class Retriever:
         ranked = sorted(scores, key=lambda u: -scores[u])
         ranked = self._keep_each_retrievers_best(ranked, dense, lexical, self.settings.top_k)
         if self.settings.link_elements:
-            ranked = self._elaborated_before_elaborating(ranked)
+            ranked = self._elaborated_before_elaborating(ranked, docs)
         exact_ranked = sorted(exact, key=lambda u: (-scores.get(u, 0.0), u))
         top = exact_ranked[:k] + self._diverse([u for u in ranked if u not in exact], k - min(k, len(exact_ranked)))
         if any(u not in best_dense for u in top):  # named units the dense search did not reach
@@ -253,16 +253,17 @@ class Retriever:
         head += [u for u in favourites if u not in head]
         return sorted(head, key=ranked.index) + [u for u in ranked if u not in head]
 
-    def _elaborated_before_elaborating(self, ranked: list[int]) -> list[int]:
+    def _elaborated_before_elaborating(self, ranked: list[int], docs: list[str] | None) -> list[int]:
         """The Elements of a crime follow the Statute provision that defines it (`art. 7(1)(g)-1`
         → `art. 7(1)(g)`; the manifest's `elaborates`), so that the Elements, which repeat the
-        Statute's words for every crime, do not crowd the Statute out."""
+        Statute's words for every crime, do not crowd the Statute out; only when the Statute is searched."""
         linked: list[int] = []
         links = 0
         for u in ranked:
             unit = self.store.units[u]
             elaborated = self.sources[unit.doc].elaborates
-            if elaborated and is_article(unit.unit) and links < self.settings.link_elements:
+            searched = elaborated and (docs is None or elaborated in docs)
+            if searched and is_article(unit.unit) and links < self.settings.link_elements:
                 links += 1
                 defining = self.unit_position.get((elaborated, without_elements_suffix(unit.unit)))
                 if defining is not None and defining not in linked:

@@ -283,3 +283,9 @@ def test_a_concordance_names_no_provision_of_the_other_kind_of_armed_conflict(as
     answer = assistant.ask("In an international armed conflict, is rape a war crime under the Rome Statute?")
     units = [c.unit for c in answer.citations]
     assert "art. 8(2)(b)(xxii)" in units and "art. 8(2)(e)(vi)" not in units
+
+
+def test_nothing_is_quoted_or_linked_from_an_instrument_not_searched(assistant):
+    answer = assistant.ask("What must be proven for rape as a crime against humanity?", doc=["elements-of-crimes"])
+    assert {c.doc for c in answer.citations} | {r.doc for r in answer.related} == {"elements-of-crimes"}
+    assert "Rome Statute" not in answer.lead  # the crime's Statute provision is not named either

@@ -142,6 +142,7 @@ def test_filter_limits_the_answer_to_the_chosen_instrument(page):
         label = boxes.nth(i)
         if label.inner_text().strip() != "AP I":
             label.click()
+    page.wait_for_function("document.querySelectorAll('#doc-filter input:checked').length === 1")
     ask(page, "Which protection against rape does the law give women?")
     sources = page.locator("#sources-panel").inner_text()
     assert "AP I, art. 76(1)" in sources

@@ -68,8 +68,12 @@ class Composer:
                  docs: list[str] | None) -> Answer:
         if kind is QuestionKind.CONCORDANCE:
             return self._concordance_answer(text, passages, selection, docs)
-        lookups = Lookups(definitions=lambda p: self._definitions(p, text),
-                          items=lambda p, leads: self._items(p, text, leads), crime_provision=self._crime_provision)
+        def searched(passage: Passage | None) -> bool:  # nothing from an instrument the user did not tick
+            return passage is not None and (docs is None or passage.doc in docs)
+
+        lookups = Lookups(definitions=lambda p: [d for d in self._definitions(p, text) if searched(d)],
+                          items=lambda p, leads: self._items(p, text, leads),
+                          crime_provision=lambda p: crime if searched(crime := self._crime_provision(p)) else None)
         return compose_answer(text, selection, kind, lookups)
 
     def _concordance_answer(self, text: str, passages: list[Passage], selection: Selection,
