@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from assistant.locators import heading_name, is_within, without_elements_suffix
 from assistant.models import Source, Unit
+from assistant.ui.originals import source_link_html
 
 if TYPE_CHECKING:  # the index module loads the parsers and BM25; the checklist only reads a built store
     from assistant.index import IndexStore
@@ -100,7 +101,8 @@ def build_checklist(store: IndexStore, sources: list[Source], locator: str) -> C
 def _card(unit: Unit, short_title: str) -> str:
     page = f" · PDF p. {unit.page}" if unit.page else ""
     return (f"<div class='src-card'><div><b>{html.escape(short_title)}, {html.escape(unit.unit)}</b>{page}</div>"
-            f"<div class='src-text'>{html.escape(unit.full_text).replace(chr(10), '<br>')}</div></div>")
+            f"<div class='src-text'>{html.escape(unit.full_text).replace(chr(10), '<br>')}</div>"
+            f"<div class='src-open no-print'>{source_link_html(unit.doc, unit.unit, unit.page)}</div></div>")
 
 
 def checklist_html(checklist: Checklist, short_titles: dict[str, str]) -> str:

@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime
 
 from assistant.models import Answer, Source, Unit
+from assistant.ui.originals import source_link_html
 
 MARKER = re.compile(r"\[(\d+)\]")
 
@@ -104,7 +105,7 @@ def sources_html(answer: Answer | None, units: list[Unit], turn: int,
             f"<b>{html.escape(citation.short_title)}, {html.escape(citation.unit)}</b>{page}</summary>"
             f"<div class='src-heading'>{html.escape(unit.heading)} — {html.escape(citation.title)}</div>"
             f"{context}<div class='src-text'>{highlight(unit.full_text, citation.quote)}</div>"
-            f"{links_html(linked)}</details>"
+            f"{links_html(linked)}{_opens(citation.doc, unit)}</details>"
         )
     related = [(r, u) for r, u in zip(answer.related, related_units or []) if u is not None]
     if related:
@@ -115,9 +116,15 @@ def sources_html(answer: Answer | None, units: list[Unit], turn: int,
             f"<details class='src-card src-related' id='src-{turn}-r{number}'>"
             f"<summary><b>{html.escape(entry.label)}</b>{page}</summary>"
             f"<div class='src-heading'>{html.escape(unit.heading)}</div>"
-            f"<div class='src-text'>{html.escape(unit.full_text).replace(chr(10), '<br>')}</div></details>"
+            f"<div class='src-text'>{html.escape(unit.full_text).replace(chr(10), '<br>')}</div>"
+            f"{_opens(entry.doc, unit)}</details>"
         )
     return "\n".join(cards)
+
+
+def _opens(doc: str, unit: Unit) -> str:
+    """A card's link that opens its source at the provision."""
+    return f"<div class='src-open'>{source_link_html(doc, unit.unit, unit.page)}</div>"
 
 
 def turn_sources_html(answer: Answer, units: list[Unit], turn: int,
