@@ -558,3 +558,48 @@ def test_the_text_view_passes_axe_and_is_photographed(browser, server):
             assert audit(view) == []
         finally:
             context.close()
+
+
+def test_an_answer_about_a_crime_opens_its_elements_checklist(page):
+    ask(page, "What are the elements of the crime against humanity of forced pregnancy?")
+    link = page.locator("#chat a[href^='#checklist:']").first
+    assert "Crime against humanity of forced pregnancy (art. 7(1)(g)-4)" in link.inner_text()
+    assert "Open the elements checklist" in page.locator("#chat .bot-row").last.inner_text()
+    assert not page.locator("#elements").is_visible()
+    link.click()
+    page.wait_for_function("() => document.querySelector('#checklist-header')?.innerText"
+                           ".includes('Crime against humanity of forced pregnancy')")
+    assert page.get_by_role("tab", name="Elements checklist").get_attribute("aria-selected") == "true"
+    assert page.locator("#crime-picker input").input_value().startswith("Crime against humanity of forced pregnancy")
+    labels = page.locator("#elements label").all_inner_texts()
+    assert len(labels) == 3 and all("Elements of Crimes, art. 7(1)(g)-4, element" in t for t in labels), labels
+    assert "Rome Statute, art. 7(2)(f)" in page.locator("#checklist-panel").inner_text()
+
+
+def test_a_crimes_source_card_opens_its_checklist_and_the_default_crime_is_left_behind(page):
+    ask(page, "What are the elements of the crime against humanity of rape?")
+    card = page.locator("#sources-panel .src-card", has_text="Elements of Crimes, art. 7(1)(g)-1").first
+    page.get_by_role("tab", name="Elements checklist").click()  # first another crime, so that the link must pick one
+    page.click("#crime-picker input")
+    page.keyboard.type("persecution")
+    page.get_by_role("option", name=re.compile("Crime against humanity of persecution")).first.click()
+    page.wait_for_function("() => document.querySelector('#checklist-header').innerText.includes('persecution')")
+    page.get_by_role("tab", name="Ask").click()
+    card.locator("a.open-checklist").click()
+    page.wait_for_function("() => document.querySelector('#checklist-header')?.innerText"
+                           ".includes('Crime against humanity of rape')")
+    labels = page.locator("#elements label").all_inner_texts()
+    assert labels and all("art. 7(1)(g)-1" in t for t in labels), labels
+
+
+def test_answers_offer_the_checklists_of_the_crimes_they_cite_and_only_those(bot):
+    from assistant.ui.checklist import crimes_of
+
+    def offered(question: str) -> list[tuple[str, str]]:
+        return crimes_of(bot.ask(question), bot.store, bot.sources)
+
+    assert ("art. 7(1)(g)-1", "Crime against humanity of rape") in offered(
+        "What are the elements of the crime against humanity of rape?")
+    assert offered("What are the elements of persecution on gender grounds?")[0] == (
+        "art. 7(1)(h)", "Crime against humanity of persecution")
+    assert offered("Does a survivor's silence count as consent at the ICC?") == []

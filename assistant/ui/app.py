@@ -19,7 +19,7 @@ from assistant.ui.login import LoginGuard, LoginLimit, log_to_stderr
 from assistant.ui.originals import document_routes
 from assistant.ui.tabs.about import about_tab
 from assistant.ui.tabs.ask import ask_tab
-from assistant.ui.tabs.checklist import checklist_tab
+from assistant.ui.tabs.checklist import checklist_opener, checklist_tab
 from assistant.ui.tabs.workshop import workshop_tab
 from assistant.ui.tempfiles import ServerFiles
 
@@ -127,9 +127,10 @@ def build_app(bot: Assistant, feedback: FeedbackStore) -> gr.Blocks:
         gr.Markdown(HEADER, elem_id="header")
         with gr.Tabs() as tabs:
             ask = ask_tab(app, bot, feedback, turns)
-            checklist_tab(bot)
+            checklist = checklist_tab(bot)
             workshop_tab(bot, ask, tabs)
             about_tab(bot)
+        checklist_opener(checklist, tabs)
         ask_api(bot)
     return app
 
