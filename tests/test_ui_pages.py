@@ -603,3 +603,46 @@ def test_answers_offer_the_checklists_of_the_crimes_they_cite_and_only_those(bot
     assert offered("What are the elements of persecution on gender grounds?")[0] == (
         "art. 7(1)(h)", "Crime against humanity of persecution")
     assert offered("Does a survivor's silence count as consent at the ICC?") == []
+
+
+# 8. The browser timing script (a measurement: nothing here depends on the times it prints)
+
+TIMING = PROJECT_ROOT / "scripts" / "browser_timing.py"
+
+
+def test_browser_timing_measures_answers_and_stops_its_server_and_browser():
+    import socket
+    import subprocess
+    import sys
+
+    from conftest import CHROMIUM
+
+    run = subprocess.run([sys.executable, str(TIMING), "--questions", "2", "--verbose", "--chromium", CHROMIUM],
+                         capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = run.stdout.splitlines()
+    assert sum(bool(re.match(r" ?\d+\. first words \d+\.\d{3} s, complete \d+\.\d{3} s ", line)) for line in lines) == 2
+    assert re.search(r"^first streamed words: p50 \d+\.\d{3} s, p95 \d+\.\d{3} s", run.stdout, re.M)
+    assert re.search(r"^complete answer: p50 \d+\.\d{3} s, p95 \d+\.\d{3} s", run.stdout, re.M)
+    assert re.search(r"^load average before: [\d.]+ [\d.]+ [\d.]+$", run.stdout, re.M)
+    port = int(re.search(r"http://127\.0\.0\.1:(\d+)/, 2 questions", run.stdout).group(1))
+    with socket.socket() as probe:  # the server it started is gone
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
+    children = subprocess.run(["pgrep", "-f", f"serve --port {port}"], capture_output=True, text=True)
+    assert children.stdout == "", children.stdout
+
+
+def test_browser_timing_refuses_to_time_a_notice_as_an_answer(server, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from conftest import CHROMIUM
+
+    dataset = tmp_path / "blank.jsonl"
+    dataset.write_text(json.dumps({"question": "   ", "history": []}) + "\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, str(TIMING), "--url", server, "--dataset", str(dataset), "--questions", "1",
+                          "--chromium", CHROMIUM], capture_output=True, text=True, timeout=900)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "got a notice, not an answer" in run.stderr and "question is empty" in run.stderr
+    assert "first streamed words" not in run.stdout
