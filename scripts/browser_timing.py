@@ -11,8 +11,9 @@ follow-up, after one warm-up question that is not counted.
 
 Everything is timed in the page with performance.now(): the keydown of Enter in the question box (a listener
 installed before the key is pressed); the first words, when the answer's bubble first holds a word (a
-MutationObserver: the bubble starts as "…"); the complete answer, when the answer's sources section is added
-to the Sources panel, which the last update of an answer carries together with the final text. A completed
+MutationObserver: the bubble starts as "…"); the complete answer, when the answer's sources section is in the
+Sources panel and the bubble holds the final text (the last update of an answer carries both; a draft ends
+with "…"). A completed
 answer must carry a citation [n] or be a decline, and no notice may show: otherwise the script stops with
 an error, so it never times a warning. The server it started and the browser are stopped whatever happens
 (an error, Ctrl+C, SIGTERM).
@@ -57,8 +58,13 @@ OBSERVE = """() => {
   const check = () => {
     if (t.enter === null) return;
     const b = bubble();
-    if (t.first === null && b && /\\w/.test(b.innerText.replace(/…/g, ''))) t.first = performance.now();
-    if (t.done === null && document.querySelector('#sources-turn-1')) t.done = performance.now();
+    const text = b ? b.innerText.trim() : '';
+    const words = /\\w/.test(text.replace(/…/g, ''));
+    if (t.first === null && words) t.first = performance.now();
+    // complete: the sources are in the panel and the bubble holds the final text (a draft ends with "…")
+    if (t.done === null && words && !text.endsWith('…') && document.querySelector('#sources-turn-1')) {
+      t.done = performance.now();
+    }
     if (t.first !== null && t.done !== null) observer.disconnect();
   };
   const observer = new MutationObserver(check);
