@@ -261,6 +261,20 @@ class UploadStore:
     def unit(self, doc: str, locator: str) -> Unit | None:
         return self.snapshot().store.unit(doc, locator)
 
+    def document(self, doc: str) -> tuple[UploadedDocument, Path, list[Unit]] | None:
+        """An uploaded document by its citation id (`upload-<id>`): its record, its stored file and its units
+        in order; None when no such document is uploaded."""
+        with self._lock:
+            try:
+                self._refresh()
+            except UploadError:
+                return None
+            found = next((d for d in self._documents if d.doc == doc), None)
+            if found is None:
+                return None
+            units = [u for u in self._snapshot.store.units if u.doc == doc]
+            return found, self.root / "files" / found.source.file, units
+
     # ---- changing
 
     def add_file(self, path: Path, *, title: str | None = None, original_name: str | None = None) -> UploadedDocument:

@@ -30,15 +30,16 @@ def feedback_store(tmp_path_factory) -> FeedbackStore:
     return FeedbackStore(tmp_path_factory.mktemp("feedback") / "feedback.sqlite")
 
 
-def launch(bot, feedback_store):
-    """The app for `bot` on a free loopback port, as `serve()` configures it: (app, url)."""
-    from assistant.ui.app import build_app, page_options
+def launch(bot, feedback_store, guard=None):
+    """The app for `bot` on a free loopback port, as `serve()` configures it (`guard`: a LoginGuard for
+    --auth): (app, url)."""
+    from assistant.ui.app import build_app, launch_options
 
     app = build_app(bot, feedback_store)
     app.queue(default_concurrency_limit=8)
     port = _free_port()
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **page_options(),
-               footer_links=[], ssr_mode=False)
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+               **launch_options(bot, guard), footer_links=[], ssr_mode=False)
     return app, f"http://127.0.0.1:{port}/"
 
 

@@ -265,7 +265,9 @@ def test_crime_picker_searches_as_one_types_with_crime_names(page):
     page.click("#crime-picker input")
     page.keyboard.type("8(2)(b)(viii)")
     label = page.locator("[data-testid=dropdown-option]").first.inner_text()
-    assert label.startswith("War crime of") and len(label) < 100, label
+    # a name, not the Statute's 270-character text that heads it in the Elements; both of its alternatives
+    assert label == ("War crime of transferring own population into, or deporting or transferring the population "
+                     "of, occupied territory (art. 8(2)(b)(viii))"), label
 
 
 def test_checklist_lists_each_provision_once_keeps_ticks_per_crime_and_exports(page):
@@ -403,3 +405,244 @@ def test_on_a_phone_the_sources_are_one_tap_away_and_the_placeholder_fits(browse
         assert 0 <= card["y"] < PHONE["height"], card
     finally:
         context.close()
+
+
+# 7. Source cards open their document at the provision; an answer about a crime opens its checklist
+
+DOCUMENTS = PROJECT_ROOT / "corpus" / "documents"
+
+
+def fetch(url: str, path: str, headers: dict | None = None) -> tuple[int, str, bytes]:
+    """(status, content type, body) of a GET sent as written: the path is not normalised on the way."""
+    import http.client
+    from urllib.parse import urlparse
+
+    where = urlparse(url)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=60)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        reply = connection.getresponse()
+        return reply.status, reply.getheader("content-type") or "", reply.read()
+    finally:
+        connection.close()
+
+
+def test_the_app_serves_corpus_documents_and_uploads_with_their_content_types(server, bot, tmp_path):
+    from test_uploads import REPORT_PAGES, make_pdf
+
+    status, kind, body = fetch(server, "/documents/rome-statute")
+    assert (status, kind) == (200, "application/pdf") and body == (DOCUMENTS / "rome-statute.pdf").read_bytes()
+    status, kind, body = fetch(server, "/documents/geneva-convention-iv")
+    assert status == 200 and kind.startswith("text/markdown")
+    assert body == (DOCUMENTS / "geneva-convention-iv.md").read_bytes()
+    status, kind, body = fetch(server, "/documents/geneva-convention-iv/text")
+    assert status == 200 and kind.startswith("text/html")
+    assert "<section id='art._27(2)'>" in body.decode() and "especially protected against any attack" in body.decode()
+    report = bot.uploads.add_file(make_pdf(tmp_path / "report.pdf", REPORT_PAGES), title="Monitoring report")
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Field notes\n\n## Interviews\n\nSurvivors <b>chose</b> where to be interviewed.\n")
+    field = bot.uploads.add_file(notes)
+    try:
+        status, kind, body = fetch(server, f"/documents/{report.doc}")
+        assert (status, kind) == (200, "application/pdf") and body == (tmp_path / "report.pdf").read_bytes()
+        status, kind, body = fetch(server, f"/documents/{field.doc}/text")
+        assert status == 200 and "<section id='Interviews'>" in body.decode()
+        assert "Survivors &lt;b&gt;chose&lt;/b&gt;" in body.decode()  # an upload's text is shown as text
+    finally:
+        bot.uploads.remove(report.id)
+        bot.uploads.remove(field.id)
+    assert fetch(server, f"/documents/{report.doc}")[0] == 404  # removed: no longer served
+
+
+@pytest.mark.parametrize("path", [
+    "/documents/../pyproject.toml", "/documents/..%2Fpyproject.toml", "/documents/..%2F..%2F..%2Fetc%2Fpasswd",
+    "/documents/%2e%2e%2fpyproject.toml", "/documents/%2Fetc%2Fpasswd",
+    "/documents/rome-statute%2F..%2F..%2Fpyproject.toml",
+    "/documents/..", "/documents/rome-statute.pdf", "/documents/no-such-document", "/documents/no-such-document/text",
+    "/documents/upload-0123456789abcdef", "/documents/hague-principles",  # in the manifest, not synced nor indexed
+])
+def test_the_document_routes_serve_no_path_and_no_unknown_document(server, path):
+    status, _, body = fetch(server, path)
+    assert status in (400, 404), (path, status)
+    assert b"[project]" not in body and b"root:" not in body
+
+
+def test_a_document_path_must_stay_inside_its_folder(tmp_path):
+    from assistant.ui.originals import inside
+
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (folder / "statute.pdf").write_bytes(b"%PDF-1.7")
+    (tmp_path / "secret.txt").write_text("outside")
+    (folder / "link.pdf").symlink_to(tmp_path / "secret.txt")
+    assert inside(folder, "statute.pdf") == (folder / "statute.pdf").resolve()
+    for name in ["../secret.txt", "link.pdf", str(tmp_path / "secret.txt"), "", ".", "missing.pdf"]:
+        assert inside(folder, name) is None, name
+
+
+def test_the_document_routes_require_a_login_under_auth(bot, feedback_store):
+    import http.client
+    import urllib.parse
+
+    from test_ui import launch
+
+    from assistant.ui.login import LoginGuard
+
+    app, url = launch(bot, feedback_store, guard=LoginGuard("trainer", "correct-horse", max_failures=5, window=60))
+    try:
+        for path in ["/documents/rome-statute", "/documents/geneva-convention-iv/text"]:
+            status, _, body = fetch(url, path)
+            assert status == 401 and b"%PDF" not in body and b"<section" not in body, (path, status)
+        where = urllib.parse.urlparse(url)
+        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=60)
+        form = urllib.parse.urlencode({"username": "trainer", "password": "correct-horse"})
+        connection.request("POST", "/login", body=form, headers={"Content-Type": "application/x-www-form-urlencoded"})
+        reply = connection.getresponse()
+        reply.read()
+        cookies = "; ".join(c.split(";", 1)[0] for c in reply.headers.get_all("set-cookie") or [])
+        connection.close()
+        assert reply.status == 200 and cookies
+        status, kind, body = fetch(url, "/documents/rome-statute", headers={"Cookie": cookies})
+        assert (status, kind) == (200, "application/pdf") and body.startswith(b"%PDF")
+    finally:
+        app.close()
+
+
+def test_a_pdf_source_card_opens_the_pdf_at_its_page(page, server):
+    ask(page, "What is forced pregnancy under the Rome Statute?")
+    card = page.locator("#src-1-1")
+    pdf_page = re.search(r"PDF p\. (\d+)", card.locator("summary").first.inner_text()).group(1)
+    link = card.locator("a.open-source")
+    assert link.inner_text() == f"Open the PDF at page {pdf_page}"
+    href = link.get_attribute("href")
+    assert href == f"documents/rome-statute#page={pdf_page}" and link.get_attribute("target") == "_blank"
+    with page.context.expect_event("response", lambda r: "/documents/" in r.url) as response, \
+            page.context.expect_page() as opened:
+        link.click()
+    assert response.value.url == f"{server}documents/rome-statute"  # the fragment stays with the viewer
+    assert response.value.status == 200 and response.value.header_value("content-type") == "application/pdf"
+    assert opened.value.url == f"{server}{href}"
+    # the viewer keeps the bytes it shows to itself: fetch them again with the page's session
+    assert page.request.get(response.value.url).body() == (DOCUMENTS / "rome-statute.pdf").read_bytes()
+    opened.value.close()
+
+
+def test_a_markdown_source_card_opens_the_text_at_its_article(page, server):
+    ask(page, "Are women protected against rape under Geneva Convention IV?")
+    card = page.locator("#sources-panel .src-card", has_text="GC IV, art. 27(2)").first
+    link = card.locator("a.open-source")
+    assert link.inner_text() == "Open the text at art. 27(2)"
+    assert link.get_attribute("href") == "documents/geneva-convention-iv/text#art._27(2)"
+    with page.context.expect_page() as opened:
+        link.click()
+    view = opened.value
+    view.wait_for_load_state()
+    target = view.locator(":target")
+    assert "GC IV, art. 27(2)" in target.inner_text()
+    assert "especially protected against any attack on their honour, in particular against rape" in target.inner_text()
+    top = target.bounding_box()["y"]
+    assert 0 <= top < view.viewport_size["height"] / 2, top  # scrolled to the article
+    assert view.evaluate("() => document.scripts.length") == 0
+    view.close()
+
+
+def test_the_text_view_passes_axe_and_is_photographed(browser, server):
+    for size in ["1366x768", "390x844"]:
+        viewport, scale = SIZES[size]
+        context = browser.new_context(viewport=viewport, device_scale_factor=scale, bypass_csp=True)  # to inject axe
+        try:
+            view = context.new_page()
+            view.goto(f"{server}documents/geneva-convention-iv/text#art._27(2)")
+            view.locator(":target").wait_for()
+            shot(view, f"text-view-{size}-screen", full_page=False)
+            assert audit(view) == []
+        finally:
+            context.close()
+
+
+def test_an_answer_about_a_crime_opens_its_elements_checklist(page):
+    ask(page, "What are the elements of the crime against humanity of forced pregnancy?")
+    link = page.locator("#chat a[href^='#checklist:']").first
+    assert "Crime against humanity of forced pregnancy (art. 7(1)(g)-4)" in link.inner_text()
+    assert "Open the elements checklist" in page.locator("#chat .bot-row").last.inner_text()
+    assert not page.locator("#elements").is_visible()
+    link.click()
+    page.wait_for_function("() => document.querySelector('#checklist-header')?.innerText"
+                           ".includes('Crime against humanity of forced pregnancy')")
+    assert page.get_by_role("tab", name="Elements checklist").get_attribute("aria-selected") == "true"
+    assert page.locator("#crime-picker input").input_value().startswith("Crime against humanity of forced pregnancy")
+    labels = page.locator("#elements label").all_inner_texts()
+    assert len(labels) == 3 and all("Elements of Crimes, art. 7(1)(g)-4, element" in t for t in labels), labels
+    assert "Rome Statute, art. 7(2)(f)" in page.locator("#checklist-panel").inner_text()
+
+
+def test_a_crimes_source_card_opens_its_checklist_and_the_default_crime_is_left_behind(page):
+    ask(page, "What are the elements of the crime against humanity of rape?")
+    card = page.locator("#sources-panel .src-card", has_text="Elements of Crimes, art. 7(1)(g)-1").first
+    page.get_by_role("tab", name="Elements checklist").click()  # first another crime, so that the link must pick one
+    page.click("#crime-picker input")
+    page.keyboard.type("persecution")
+    page.get_by_role("option", name=re.compile("Crime against humanity of persecution")).first.click()
+    page.wait_for_function("() => document.querySelector('#checklist-header').innerText.includes('persecution')")
+    page.get_by_role("tab", name="Ask").click()
+    card.locator("a.open-checklist").click()
+    page.wait_for_function("() => document.querySelector('#checklist-header')?.innerText"
+                           ".includes('Crime against humanity of rape')")
+    labels = page.locator("#elements label").all_inner_texts()
+    assert labels and all("art. 7(1)(g)-1" in t for t in labels), labels
+
+
+def test_answers_offer_the_checklists_of_the_crimes_they_cite_and_only_those(bot):
+    from assistant.ui.checklist import crimes_of
+
+    def offered(question: str) -> list[tuple[str, str]]:
+        return crimes_of(bot.ask(question), bot.store, bot.sources)
+
+    assert ("art. 7(1)(g)-1", "Crime against humanity of rape") in offered(
+        "What are the elements of the crime against humanity of rape?")
+    assert offered("What are the elements of persecution on gender grounds?")[0] == (
+        "art. 7(1)(h)", "Crime against humanity of persecution")
+    assert offered("Does a survivor's silence count as consent at the ICC?") == []
+
+
+# 8. The browser timing script (a measurement: nothing here depends on the times it prints)
+
+TIMING = PROJECT_ROOT / "scripts" / "browser_timing.py"
+
+
+def test_browser_timing_measures_answers_and_stops_its_server_and_browser():
+    import socket
+    import subprocess
+    import sys
+
+    from conftest import CHROMIUM
+
+    run = subprocess.run([sys.executable, str(TIMING), "--questions", "2", "--verbose", "--chromium", CHROMIUM],
+                         capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = run.stdout.splitlines()
+    assert sum(bool(re.match(r" ?\d+\. first words \d+\.\d{3} s, complete \d+\.\d{3} s ", line)) for line in lines) == 2
+    assert re.search(r"^first streamed words: p50 \d+\.\d{3} s, p95 \d+\.\d{3} s", run.stdout, re.M)
+    assert re.search(r"^complete answer: p50 \d+\.\d{3} s, p95 \d+\.\d{3} s", run.stdout, re.M)
+    assert re.search(r"^load average before: [\d.]+ [\d.]+ [\d.]+$", run.stdout, re.M)
+    port = int(re.search(r"http://127\.0\.0\.1:(\d+)/, 2 questions", run.stdout).group(1))
+    with socket.socket() as probe:  # the server it started is gone
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
+    children = subprocess.run(["pgrep", "-f", f"serve --port {port}"], capture_output=True, text=True)
+    assert children.stdout == "", children.stdout
+
+
+def test_browser_timing_refuses_to_time_a_notice_as_an_answer(server, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from conftest import CHROMIUM
+
+    dataset = tmp_path / "blank.jsonl"
+    dataset.write_text(json.dumps({"question": "   ", "history": []}) + "\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, str(TIMING), "--url", server, "--dataset", str(dataset), "--questions", "1",
+                          "--chromium", CHROMIUM], capture_output=True, text=True, timeout=900)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "got a notice, not an answer" in run.stderr and "question is empty" in run.stderr
+    assert "first streamed words" not in run.stdout

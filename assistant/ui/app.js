@@ -1,8 +1,9 @@
 () => {
   // The page's behaviour that Gradio does not give: each answer's [n] opens that answer's source card,
   // a new question and the start of its answer stay in view, the copy button copies the answer with its
-  // sources, screen readers hear the answer's text rather than its Markdown, and a picker's old text is
-  // selected when it is focused so that typing searches.
+  // sources, screen readers hear the answer's text rather than its Markdown, a picker's old text is
+  // selected when it is focused so that typing searches, and "Open the elements checklist" opens that tab on
+  // its crime.
   if (window.__gjaReady) return;
   window.__gjaReady = true;
 
@@ -44,6 +45,21 @@
   document.addEventListener("click", (event) => {
     const link = event.target.closest && event.target.closest("a[href^='#src-']");
     if (link && openCard(link.getAttribute("href"))) event.preventDefault();
+  }, true);
+
+  // A link #checklist:<locator> opens the Elements checklist tab on that crime: the locator goes into a hidden
+  // box and a hidden button asks the server to switch tabs and pick the crime (tabs/checklist.py).
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest("a[href^='#checklist:']");
+    if (!link) return;
+    event.preventDefault();
+    const box = document.querySelector("#checklist-request textarea, #checklist-request input");
+    const button = document.querySelector("button#checklist-open, #checklist-open button");
+    if (!box || !button) return;
+    box.value = decodeURIComponent(link.getAttribute("href").slice("#checklist:".length));
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+    button.click();
+    window.scrollTo({ top: 0 });
   }, true);
 
   // The copy button of an answer copies the answer and its sources as plain text.

@@ -16,9 +16,10 @@ from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore
 from assistant.ui.api import ask_api
 from assistant.ui.login import LoginGuard, LoginLimit, log_to_stderr
+from assistant.ui.originals import document_routes
 from assistant.ui.tabs.about import about_tab
 from assistant.ui.tabs.ask import ask_tab
-from assistant.ui.tabs.checklist import checklist_tab
+from assistant.ui.tabs.checklist import checklist_opener, checklist_tab
 from assistant.ui.tabs.workshop import workshop_tab
 from assistant.ui.tempfiles import ServerFiles
 
@@ -41,6 +42,8 @@ CSS = """
 .src-context { font-size: 0.85em; font-style: italic; margin: 4px 0; }
 .src-text { line-height: 1.5; }
 .src-links { font-size: 0.9em; margin-top: 6px; }
+.src-open { font-size: 0.9em; margin-top: 6px; }
+.src-open a { padding: 0 !important; }
 .src-related-name { font-weight: 600; margin-top: 14px; }
 .src-related { border-style: dashed; }
 .src-links-name { font-weight: 600; }
@@ -76,8 +79,9 @@ CSS = """
 # Rules that must not be scoped to the app's container (Gradio prefixes the rules of `css`): links that differ
 # from the text in colour and underline (in light and dark mode), and the printout.
 PRINT_CSS = """
-#chat a, #sources-panel a, #about a { color: #1d4ed8 !important; text-decoration: underline !important; }
-.dark #chat a, .dark #sources-panel a, .dark #about a { color: #93c5fd !important; }
+#chat a, #sources-panel a, #about a, #checklist-panel a { color: #1d4ed8 !important;
+  text-decoration: underline !important; }
+.dark #chat a, .dark #sources-panel a, .dark #about a, .dark #checklist-panel a { color: #93c5fd !important; }
 #chat .md { opacity: 1 !important; }
 @media print {
   body * { visibility: hidden !important; }
@@ -94,6 +98,15 @@ JS = (Path(__file__).parent / "app.js").read_text(encoding="utf-8")
 def page_options() -> dict:
     """The look and behaviour of the page, for `launch()`: theme, stylesheet and script."""
     return {"theme": _theme(), "css": CSS, "js": JS, "head": f"<style>{PRINT_CSS}</style>"}
+
+
+def launch_options(bot: Assistant, guard: LoginGuard | None = None) -> dict:
+    """What `launch()` needs besides the address: the page's options, the routes that serve the documents
+    behind the citations and, with credentials, Gradio's login through `guard` (limited per address)."""
+    app_kwargs = {"lifespan": document_routes(bot)}
+    if guard is not None:
+        app_kwargs["middleware"] = [Middleware(LoginLimit, guard=guard)]
+    return {**page_options(), "auth": guard.check if guard else None, "app_kwargs": app_kwargs}
 
 
 def _theme():
@@ -114,9 +127,10 @@ def build_app(bot: Assistant, feedback: FeedbackStore) -> gr.Blocks:
         gr.Markdown(HEADER, elem_id="header")
         with gr.Tabs() as tabs:
             ask = ask_tab(app, bot, feedback, turns)
-            checklist_tab(bot)
+            checklist = checklist_tab(bot)
             workshop_tab(bot, ask, tabs)
             about_tab(bot)
+        checklist_opener(checklist, tabs)
         ask_api(bot)
     return app
 
@@ -149,15 +163,14 @@ def serve(settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None 
         feedback = FeedbackStore(settings.feedback_db)
         app = build_app(bot, feedback)
         app.queue(default_concurrency_limit=settings.ui_concurrency, max_size=settings.ui_queue_size)
-        auth, app_kwargs = None, {}
+        guard = None
         if credentials:  # failed logins are limited per address and logged
             guard = LoginGuard(*credentials, max_failures=settings.login_max_failures,
                                window=settings.login_window_seconds)
-            auth, app_kwargs = guard.check, {"middleware": [Middleware(LoginLimit, guard=guard)]}
             log_to_stderr()
-        app.launch(server_name=host, server_port=port, auth=auth, app_kwargs=app_kwargs, share=False,
-                   prevent_thread_lock=not block, show_error=False, quiet=not block, **page_options(),
-                   footer_links=[], ssr_mode=False, max_file_size=f"{settings.upload_max_mb:g}mb")
+        app.launch(server_name=host, server_port=port, share=False, prevent_thread_lock=not block,
+                   show_error=False, quiet=not block, **launch_options(bot, guard), footer_links=[], ssr_mode=False,
+                   max_file_size=f"{settings.upload_max_mb:g}mb")
     except BaseException:
         files.close()
         raise

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.locators import heading_name, is_within, without_elements_suffix
-from assistant.models import Source, Unit
+from assistant.models import Answer, Source, Unit
+from assistant.ui.originals import source_link_html
 
 if TYPE_CHECKING:  # the index module loads the parsers and BM25; the checklist only reads a built store
     from assistant.index import IndexStore
@@ -51,6 +52,24 @@ def _names() -> dict[str, str]:
 def crimes(store: IndexStore) -> list[tuple[str, str]]:
     """(label, locator) of every crime with numbered elements, in document order."""
     return [(f"{crime_name(u)} ({u.unit})", u.unit) for u in store.units if u.items]
+
+
+def crimes_of(answer: Answer, store: IndexStore, sources: list[Source], limit: int = 3) -> list[tuple[str, str]]:
+    """(locator, name) of the crimes with an elements checklist that an answer cites: the crimes of the Elements
+    it quotes, and the crime of each Statute provision it quotes that one crime of the Elements elaborates
+    (art. 7(1)(h) → persecution; art. 7(1)(g) lists six crimes, so it names none). At most `limit`."""
+    elaborates = {s.id: s.elaborates for s in sources if s.elaborates}
+    found: dict[str, str] = {}
+    for citation in answer.citations:
+        unit = store.unit(citation.doc, citation.unit)
+        if unit is not None and unit.items:
+            found.setdefault(unit.unit, crime_name(unit))
+            continue
+        elaborating = [u for u in store.units if u.items and elaborates.get(u.doc) == citation.doc
+                       and without_elements_suffix(u.unit) == citation.unit]
+        if len(elaborating) == 1:
+            found.setdefault(elaborating[0].unit, crime_name(elaborating[0]))
+    return list(found.items())[:limit]
 
 
 def _units_within(store: IndexStore, doc: str, locator: str) -> list[Unit]:
@@ -100,7 +119,8 @@ def build_checklist(store: IndexStore, sources: list[Source], locator: str) -> C
 def _card(unit: Unit, short_title: str) -> str:
     page = f" · PDF p. {unit.page}" if unit.page else ""
     return (f"<div class='src-card'><div><b>{html.escape(short_title)}, {html.escape(unit.unit)}</b>{page}</div>"
-            f"<div class='src-text'>{html.escape(unit.full_text).replace(chr(10), '<br>')}</div></div>")
+            f"<div class='src-text'>{html.escape(unit.full_text).replace(chr(10), '<br>')}</div>"
+            f"<div class='src-open no-print'>{source_link_html(unit.doc, unit.unit, unit.page)}</div></div>")
 
 
 def checklist_html(checklist: Checklist, short_titles: dict[str, str]) -> str:

@@ -6,21 +6,34 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 from assistant.models import Answer, Source, Unit
+from assistant.ui.originals import source_link_html
 
 MARKER = re.compile(r"\[(\d+)\]")
 
 
-def chat_markdown(answer: Answer, turn: int) -> str:
-    """The answer with each `[n]` marker as a link to its source card, any notice above it, and what
-    was searched when it differs from the question (a follow-up read with the conversation)."""
+def chat_markdown(answer: Answer, turn: int, checklists: list[tuple[str, str]] | None = None) -> str:
+    """The answer with each `[n]` marker as a link to its source card, any notice above it, what
+    was searched when it differs from the question (a follow-up read with the conversation), and a link
+    that opens the elements checklist of each crime in `checklists` ((locator, name))."""
     notice = f"⚠️ *{_escape_markdown(answer.notice)}*\n\n" if answer.notice else ""
     searched = f"\n\n*{_escape_markdown(searched_as(answer))}*" if searched_as(answer) else ""
     related = f"\n\n{related_markdown(answer, turn)}" if answer.related else ""
     if answer.declined:  # the plain reason is the answer; the measured one stays in the JSON
         return f"{notice}{_escape_markdown(answer.answer)}{related}{searched}"
-    return notice + linked_markdown(answer.answer, turn) + related + searched
+    opens = ""
+    if checklists:
+        links = " · ".join(f"[{_escape_markdown(f'{name} ({locator})')}]({checklist_href(locator)})"
+                           for locator, name in checklists)
+        opens = f"\n\n*Open the elements checklist:* {links}"
+    return notice + linked_markdown(answer.answer, turn) + related + opens + searched
+
+
+def checklist_href(locator: str) -> str:
+    """The link that opens the Elements checklist tab on a crime (app.js follows it)."""
+    return "#checklist:" + quote(locator, safe="")
 
 
 def related_heading(answer: Answer) -> str:
@@ -104,7 +117,7 @@ def sources_html(answer: Answer | None, units: list[Unit], turn: int,
             f"<b>{html.escape(citation.short_title)}, {html.escape(citation.unit)}</b>{page}</summary>"
             f"<div class='src-heading'>{html.escape(unit.heading)} — {html.escape(citation.title)}</div>"
             f"{context}<div class='src-text'>{highlight(unit.full_text, citation.quote)}</div>"
-            f"{links_html(linked)}</details>"
+            f"{links_html(linked)}{_opens(citation.doc, unit)}</details>"
         )
     related = [(r, u) for r, u in zip(answer.related, related_units or []) if u is not None]
     if related:
@@ -115,9 +128,17 @@ def sources_html(answer: Answer | None, units: list[Unit], turn: int,
             f"<details class='src-card src-related' id='src-{turn}-r{number}'>"
             f"<summary><b>{html.escape(entry.label)}</b>{page}</summary>"
             f"<div class='src-heading'>{html.escape(unit.heading)}</div>"
-            f"<div class='src-text'>{html.escape(unit.full_text).replace(chr(10), '<br>')}</div></details>"
+            f"<div class='src-text'>{html.escape(unit.full_text).replace(chr(10), '<br>')}</div>"
+            f"{_opens(entry.doc, unit)}</details>"
         )
     return "\n".join(cards)
+
+
+def _opens(doc: str, unit: Unit) -> str:
+    """A card's links: its source opened at the provision, and the elements checklist of a crime."""
+    checklist = (f" · <a class='open-checklist' href='{checklist_href(unit.unit)}'>Open the elements checklist</a>"
+                 if unit.items else "")
+    return f"<div class='src-open'>{source_link_html(doc, unit.unit, unit.page)}{checklist}</div>"
 
 
 def turn_sources_html(answer: Answer, units: list[Unit], turn: int,

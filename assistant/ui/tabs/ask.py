@@ -15,6 +15,7 @@ from assistant.errors import AssistantError, InvalidQuestionError
 from assistant.feedback import RATINGS, FeedbackStore
 from assistant.models import Answer, Draft, Turn
 from assistant.private import write_private
+from assistant.ui.checklist import crimes_of
 from assistant.ui.render import (
     _escape_markdown,
     chat_markdown,
@@ -184,7 +185,8 @@ def _responder(bot: Assistant, instruments: list[tuple[str, str]]):
                     time.sleep(STREAM_PAUSE)
             else:
                 answer = event
-        chat[-1] = {"role": "assistant", "content": chat_markdown(answer, turn)}
+        checklists = crimes_of(answer, bot.store, bot.sources)
+        chat[-1] = {"role": "assistant", "content": chat_markdown(answer, turn, checklists)}
         units = [bot.unit(c.doc, c.unit) for c in answer.citations]
         links = [bot.linked_provisions(c.doc, c.unit) for c in answer.citations]
         related = [bot.unit(r.doc, r.unit) for r in answer.related]

@@ -1,7 +1,10 @@
 """The Elements checklist tab: pick a crime, tick its elements (kept per crime for the session), read the
-provisions that define and prove it, and keep the checklist as Markdown or print it."""
+provisions that define and prove it, and keep the checklist as Markdown or print it. An answer about a crime
+opens the tab on it (`checklist_opener`)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import gradio as gr
 
@@ -13,7 +16,15 @@ from assistant.ui.tempfiles import private_export_path
 DEFAULT_CRIME = "art. 7(1)(g)-1"  # rape as a crime against humanity, shown when the tab opens
 
 
-def checklist_tab(bot: Assistant) -> None:
+@dataclass
+class ChecklistTab:
+    """What opens the tab on a crime: its picker and the crimes it offers."""
+
+    crime: gr.Dropdown
+    locators: list[str]
+
+
+def checklist_tab(bot: Assistant) -> ChecklistTab:
     choices = crimes(bot.store)
     locators = [locator for _, locator in choices]
     first = DEFAULT_CRIME if DEFAULT_CRIME in locators else (locators[0] if locators else None)
@@ -63,3 +74,19 @@ def checklist_tab(bot: Assistant) -> None:
     crime.change(lambda: gr.update(value=None, visible=False), None, [kept], api_name=False)
     elements.input(tick, [crime, elements, ticks], [ticks], api_name=False)
     download.click(export, [crime, elements], [kept], api_name=False)
+    return ChecklistTab(crime, locators)
+
+
+def checklist_opener(tab: ChecklistTab, tabs: gr.Tabs) -> None:
+    """A link `#checklist:<locator>` (under an answer about a crime, on a crime's source card) opens the tab on
+    that crime: app.js writes the locator into a hidden box and presses a hidden button."""
+    request = gr.Textbox(visible="hidden", elem_id="checklist-request", show_label=False, label="Crime to open")
+    go = gr.Button("Open the elements checklist", visible="hidden", elem_id="checklist-open")
+
+    def open_on(locator: str):
+        if locator not in tab.locators:
+            gr.Info("This crime has no elements checklist.", title="Notice")
+            return gr.update(), gr.update()
+        return gr.Tabs(selected="checklist"), gr.update(value=locator)
+
+    go.click(open_on, [request], [tabs, tab.crime], api_name=False)
