@@ -20,7 +20,7 @@ from assistant.followups import is_follow_up
 from assistant.index import IndexStore, open_index
 from assistant.models import Answer, Draft, Passage, Turn, Unit
 from assistant.private import append_private
-from assistant.prompts import prompt_version
+from assistant.prompts import load_prompt, prompt_version
 from assistant.retrieval import Retriever, merge_by_score
 from assistant.scope import load_scope, outside_reason
 from assistant.terms import content_stems
@@ -219,7 +219,7 @@ class Assistant:
         if retrieval and retrieval.unmatched and not exact:
             missing = ", ".join(f"{self._short_title(r.doc)}, {r.locator}" for r in retrieval.unmatched)
             return decline(text, instruments, f"the provision named does not exist in the corpus: {missing}",
-                           f"There is no {missing} in the corpus: check the provision's number.")
+                           load_prompt("decline_unknown_provision").format(provision=missing))
         outside = outside_reason(text, self.scope)
         if outside and not exact and not any(p.authority == "upload" for p in passages):
             closest = [p for p in passages if p.dense >= self.settings.decline_threshold][:CLOSEST]
