@@ -28,7 +28,8 @@ from assistant.uploads import DOC_PREFIX, UploadSnapshot, UploadStore
 
 UPLOADS = "uploads"  # the document filter value that stands for every uploaded document
 CLOSEST = 2  # provisions listed with a decline, when the question's topic is in the corpus
-STREAM_WORDS = 12  # words per streamed draft of an extractive answer
+STREAM_WORDS = 12  # words of the first streamed draft of an extractive answer
+STREAM_DRAFTS = 2  # drafts of an extractive answer before the whole of it (each is an event to the web page)
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -246,6 +247,10 @@ def subject_of(question: str) -> str:
 
 
 def _drafts(text: str) -> Iterator[Draft]:
+    """An extractive answer is complete before it is shown: its first words, then half of it, are drafts that
+    show it arriving; more drafts would only cost the web app an event each (each is sent to the page)."""
     words = text.split(" ")
-    for end in range(STREAM_WORDS, len(words), STREAM_WORDS):
+    ends = [STREAM_WORDS * 2 ** n for n in range(STREAM_DRAFTS - 1)] + [len(words) // 2]
+    ends = sorted({end for end in ends if STREAM_WORDS <= end < len(words)})[:STREAM_DRAFTS]
+    for end in ends:
         yield Draft(text=" ".join(words[:end]))
