@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import PROJECT_ROOT
+from assistant.core import STREAM_DRAFTS, STREAM_WORDS
 from assistant.feedback import FeedbackStore
 from assistant.ui.render import chat_markdown, sources_panel_html, turn_sources_html
 from assistant.ui.replies import classify_reply, decline_wording, message_text, plain
@@ -40,7 +41,7 @@ def declines():
 
 
 @pytest.fixture(scope="module")
-def server(assistant, tmp_path_factory):
+def app(assistant, tmp_path_factory):
     """The web app on a free loopback port, in this process; closed after the module's tests."""
     from assistant.ui.app import build_app
 
@@ -50,8 +51,14 @@ def server(assistant, tmp_path_factory):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, ssr_mode=False)
-    yield f"http://127.0.0.1:{port}/"
+    app.url = f"http://127.0.0.1:{port}/"
+    yield app
     app.close()
+
+
+@pytest.fixture(scope="module")
+def server(app) -> str:
+    return app.url
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +147,27 @@ def test_a_streamed_answer_is_timed_to_its_first_words_and_to_its_end(client, ev
     assert outcome.kind == "answer", outcome.detail
     assert 0 < outcome.first_words < outcome.complete  # a long answer streams: its first words come first
     assert [m["role"] for m in chat] == ["user", "assistant"]
+
+
+def test_an_extractive_answer_streams_in_a_few_events(client, every_instrument):
+    """Each streamed draft is an event the server processes and sends: a long extractive answer (complete
+    before it is shown) was sent as a placeholder and one draft per 12 words, 9 events on average."""
+    client.reset_session()
+    job = client.submit("What must the prosecution prove for rape as a crime against humanity?", [],
+                        every_instrument, api_name="/ask_chat")
+    job.result(timeout=120)
+    texts = [message_text(output[1][-1]) for output in job.outputs()]
+    assert len(set(texts)) == len(texts) == STREAM_DRAFTS + 1  # each draft longer, then the whole answer
+    assert len(texts[-1].split()) > 4 * STREAM_WORDS
+
+
+def test_the_server_keeps_no_history_of_past_events(app, client, every_instrument):
+    """Gradio's queue summarised the timings of up to 10,000 past events in a pandas DataFrame after every
+    event (CPU that grew with the events served); the app keeps none for it to summarise."""
+    for question in ("What is forced pregnancy?", "What is enforced sterilization?", "What is sexual slavery?"):
+        client.reset_session()
+        client.predict(question, [], every_instrument, api_name="/ask_chat")
+    assert len(app._queue.event_analytics) <= 1
 
 
 def run_script(*args: str, tmp_path: Path, **popen) -> subprocess.Popen:
