@@ -7,8 +7,10 @@ instrument for S seconds, the way the chat does (`/ask_chat`, streamed).
 Each reply is a cited answer (an [n] marker whose source card has text), a deliberate decline (the app's
 decline wording), or an error: anything else (a notice or warning, an empty reply, a timeout, an exception);
 the first errors are printed. Reported: throughput, p50/p95 time to the first streamed words and to the
-complete answer, and the server's memory (RSS of the process and its children) before and after; with
---url, give --server-pid to have it. A user asks --turns questions in a conversation, then starts a new one.
+complete answer, the server's memory (RSS of the process and its children) before and after and its CPU time
+per question (with --url, give --server-pid to have them), this script's own CPU time per question (it runs
+on the same cores) and the load average before and after (other work on the machine skews the times). A user
+asks --turns questions in a conversation, then starts a new one (a new session, as a new browser tab).
 
 Loopback only: any other address is refused. Bounded in time (and in requests per user). A server it
 started is stopped when it ends, also on an error, Ctrl+C or SIGTERM. Exit code 0 when there were
@@ -37,7 +39,14 @@ from pydantic import BaseModel
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout: the assistant package beside this script
 
-from assistant.ui.replies import DeclineWording, classify_reply, decline_wording, message_text, plain  # noqa: E402
+from assistant.ui.replies import (  # noqa: E402
+    DeclineWording,
+    ReplyKind,
+    classify_reply,
+    decline_wording,
+    message_text,
+    plain,
+)
 
 GOLD = ROOT / "evals" / "datasets" / "gold.jsonl"
 LOCAL = ("127.0.0.1", "localhost", "::1")
@@ -54,7 +63,7 @@ CLIENT_OPTIONS = {"verbose": False, "ssl_verify": False, "analytics_enabled": Fa
 class Outcome(BaseModel):
     """One question asked: its reply's kind, the times to the first words and to the complete reply."""
 
-    kind: str
+    kind: ReplyKind
     first_words: float | None = None
     complete: float | None = None
     detail: str = ""
@@ -77,6 +86,7 @@ class Report(BaseModel):
     rss_after_mb: float | None = None
     server_cpu_ms_per_question: float | None = None
     client_cpu_ms_per_question: float | None = None  # this script's own CPU: it shares the machine with the server
+    load_average_before: list[float] = []
     load_average: list[float] = []
     first_errors: list[str] = []
     server_pid: int | None = None
@@ -222,6 +232,7 @@ def run(url: str, users: int, seconds: float, turns: int, timeout: float, server
     rss_before = rss_mb(server_pid) if server_pid else None
     cpu_before = cpu_seconds(server_pid) if server_pid else None
     client_before = time.process_time()
+    load_before = [round(x, 2) for x in os.getloadavg()]
     outcomes: list[Outcome] = []
     stop = threading.Event()
     started = time.monotonic()
@@ -256,7 +267,8 @@ def run(url: str, users: int, seconds: float, turns: int, timeout: float, server
         server_cpu_ms_per_question=_round((cpu_after - cpu_before) * 1000 / len(outcomes), 0)
         if outcomes and cpu_before is not None and cpu_after is not None else None,
         client_cpu_ms_per_question=_round(client_cpu * 1000 / len(outcomes), 0) if outcomes else None,
-        load_average=[round(x, 2) for x in os.getloadavg()], first_errors=[o.detail for o in errors[:5]],
+        load_average_before=load_before, load_average=[round(x, 2) for x in os.getloadavg()],
+        first_errors=[o.detail for o in errors[:5]],
         server_pid=server_pid,
     )
 
@@ -283,7 +295,8 @@ def print_report(report: Report) -> None:
         print("server RSS and CPU: not measured (give --server-pid with --url)")
     if report.client_cpu_ms_per_question is not None:
         print(f"load test's own CPU time per question: {report.client_cpu_ms_per_question:.0f} ms (the same cores)")
-    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in report.load_average)}")
+    print(f"load average (1, 5, 15 min) before: {' '.join(f'{x:.2f}' for x in report.load_average_before)}, "
+          f"after: {' '.join(f'{x:.2f}' for x in report.load_average)} ({os.cpu_count()} CPUs)")
     for error in report.first_errors:
         print(f"error: {error}")
 

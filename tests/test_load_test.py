@@ -28,6 +28,7 @@ OLD_WARNING = "⚠️ choose at least one instrument to search (Filters)"
 def _load_script():
     spec = importlib.util.spec_from_file_location("load_test", SCRIPT)
     module = importlib.util.module_from_spec(spec)
+    sys.modules["load_test"] = module  # pydantic resolves the models' annotations through it
     spec.loader.exec_module(module)
     return module
 
