@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     )
     ui_concurrency: int = Field(default=20, ge=1, description="Questions the web app answers at the same time.")
     ui_queue_size: int = Field(default=256, ge=1, description="Requests waiting before the app says it is busy.")
+    serve_embedding_threads: int = Field(
+        default=1, ge=0,
+        description="CPU threads the web app uses to embed one question or upload (0: one per core). Questions "
+        "are answered in parallel, so one each keeps the cores busy without their threads contending.")
     max_cited: int = Field(
         default=3, ge=1, le=50,
         description="Provisions an extractive answer quotes at most, besides those the question names and the "

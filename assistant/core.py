@@ -20,7 +20,7 @@ from assistant.followups import in_the_conflict_asked, is_follow_up
 from assistant.index import IndexStore, open_index
 from assistant.models import Answer, Draft, Passage, Turn, Unit
 from assistant.private import append_private
-from assistant.prompts import prompt_version
+from assistant.prompts import load_prompt, prompt_version
 from assistant.retrieval import Retriever, merge_by_score
 from assistant.scope import load_scope, outside_reason
 from assistant.terms import content_stems
@@ -28,7 +28,8 @@ from assistant.uploads import DOC_PREFIX, UploadSnapshot, UploadStore
 
 UPLOADS = "uploads"  # the document filter value that stands for every uploaded document
 CLOSEST = 2  # provisions listed with a decline, when the question's topic is in the corpus
-STREAM_WORDS = 12  # words per streamed draft of an extractive answer
+STREAM_WORDS = 12  # words of the first streamed draft of an extractive answer
+STREAM_DRAFTS = 2  # drafts of an extractive answer before the whole of it (each is an event to the web page)
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -227,7 +228,7 @@ class Assistant:
         if retrieval and retrieval.unmatched and not exact:
             missing = ", ".join(f"{self._short_title(r.doc)}, {r.locator}" for r in retrieval.unmatched)
             return decline(text, instruments, f"the provision named does not exist in the corpus: {missing}",
-                           f"There is no {missing} in the corpus: check the provision's number.")
+                           load_prompt("decline_unknown_provision").format(provision=missing))
         outside = outside_reason(text, self.scope)
         if outside and not exact and not any(p.authority == "upload" for p in passages):
             closest = [p for p in passages if p.dense >= self.settings.decline_threshold][:CLOSEST]
@@ -254,6 +255,10 @@ def subject_of(question: str) -> str:
 
 
 def _drafts(text: str) -> Iterator[Draft]:
+    """An extractive answer is complete before it is shown: its first words, then half of it, are drafts that
+    show it arriving; more drafts would only cost the web app an event each (each is sent to the page)."""
     words = text.split(" ")
-    for end in range(STREAM_WORDS, len(words), STREAM_WORDS):
+    ends = [STREAM_WORDS * 2 ** n for n in range(STREAM_DRAFTS - 1)] + [len(words) // 2]
+    ends = sorted({end for end in ends if STREAM_WORDS <= end < len(words)})[:STREAM_DRAFTS]
+    for end in ends:
         yield Draft(text=" ".join(words[:end]))

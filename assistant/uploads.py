@@ -24,10 +24,12 @@ import re
 import shutil
 import threading
 import unicodedata
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel
@@ -51,6 +53,7 @@ FAMILY_OF_KIND = {"pdf": "pdf-pages", "markdown": "markdown-headings", "text": "
 EXTENSION_OF_KIND = {"pdf": ".pdf", "markdown": ".md", "text": ".txt"}
 DOC_PREFIX = "upload-"
 TITLE_CHARS = 120
+EMBED_BATCHES_PER_REPORT = 2  # embedding batches between two progress reports of an upload
 
 
 class UploadedDocument(BaseModel):
@@ -77,6 +80,17 @@ class UploadedDocument(BaseModel):
         """The upload as a document of the corpus's kind, so that it is parsed, searched and cited alike."""
         return Source(id=self.doc, title=self.title, short_title=self.short_title, family=FAMILY_OF_KIND[self.kind],
                       file=f"{self.id}{EXTENSION_OF_KIND[self.kind]}", authority="upload")
+
+
+class UploadProgress(BaseModel):
+    """How far an add has got: reading (parsing the file), embedding `done` of `total` passages, saving."""
+
+    stage: Literal["reading", "embedding", "saving"]
+    done: int = 0
+    total: int = 0
+
+
+ProgressCallback = Callable[[UploadProgress], None]
 
 
 @dataclass(frozen=True)
@@ -277,7 +291,8 @@ class UploadStore:
 
     # ---- changing
 
-    def add_file(self, path: Path, *, title: str | None = None, original_name: str | None = None) -> UploadedDocument:
+    def add_file(self, path: Path, *, title: str | None = None, original_name: str | None = None,
+                 progress: ProgressCallback | None = None) -> UploadedDocument:
         path = Path(path)
         name = original_name or path.name
         kind = self._kind(name)
@@ -286,11 +301,15 @@ class UploadStore:
         except OSError as exc:
             raise UploadError(f"cannot read {display_name(name)}: {exc.strerror}") from exc
         self._check_size(size)
-        return self.add_bytes(path.read_bytes(), name, title=title, kind=kind)
+        return self.add_bytes(path.read_bytes(), name, title=title, kind=kind, progress=progress)
 
     def add_bytes(
-        self, data: bytes, name: str, *, title: str | None = None, kind: str | None = None
+        self, data: bytes, name: str, *, title: str | None = None, kind: str | None = None,
+        progress: ProgressCallback | None = None,
     ) -> UploadedDocument:
+        """Parse, embed and store a document; `progress` is told each stage, and each batch of passages
+        embedded (the web app shows it while questions go on being answered)."""
+        report = progress or (lambda _: None)
         kind = kind or self._kind(name)
         self._check_size(len(data))
         sha = hashlib.sha256(data).hexdigest()
@@ -303,6 +322,7 @@ class UploadStore:
             sha256=sha, size=len(data), units=0, chunks=0,
             added_at=datetime.now(UTC).isoformat(timespec="seconds"))
         source = document.source
+        report(UploadProgress(stage="reading"))
         try:
             units = parse_bounded(source.family, source.id, document.title, data, self._limits())
         except DocumentContentError as exc:
@@ -310,14 +330,24 @@ class UploadStore:
         chunks = chunk_units(units, self.settings.chunk_tokens)
         for i, chunk in enumerate(chunks):
             chunk.id = f"{source.id}:{i}"
-        vectors = self.embedder.embed(embedding_texts(chunks, {(u.doc, u.unit): u for u in units}),
-                                      batch_size=self.settings.embed_batch_size)
+        vectors = self._embed(embedding_texts(chunks, {(u.doc, u.unit): u for u in units}), report)
         document = document.model_copy(update={"units": len(units), "chunks": len(chunks)})
+        report(UploadProgress(stage="saving", done=len(chunks), total=len(chunks)))
         with self._lock, self._exclusive():
             self._refresh(force=True)  # another process may have added or removed documents meanwhile
             self._check_can_add(sha)
             self._write(document, data, units, chunks, vectors)
         return document
+
+    def _embed(self, texts: list[str], report: ProgressCallback) -> np.ndarray:
+        """The passages' vectors, a few batches at a time, reporting how many are done."""
+        step = self.settings.embed_batch_size * EMBED_BATCHES_PER_REPORT
+        parts = []
+        report(UploadProgress(stage="embedding", done=0, total=len(texts)))
+        for start in range(0, len(texts), step):
+            parts.append(self.embedder.embed(texts[start:start + step], batch_size=self.settings.embed_batch_size))
+            report(UploadProgress(stage="embedding", done=min(start + step, len(texts)), total=len(texts)))
+        return np.concatenate(parts) if parts else np.zeros((0, self.embedder.dimension), np.float32)
 
     def _check_can_add(self, sha: str) -> None:
         existing = next((d for d in self._documents if d.sha256 == sha), None)

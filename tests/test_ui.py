@@ -311,6 +311,43 @@ def test_uploaded_document_is_added_asked_about_and_removed_in_the_browser(page,
     assert "Field guidelines" not in page.locator("#uploads-list").inner_text()
 
 
+def test_an_upload_shows_its_progress_while_questions_are_answered(page, assistant, tmp_path):
+    """Embedding a large upload takes a while: the panel says how far it has got, and the chat answers
+    meanwhile."""
+    notes = tmp_path / "harvest-notes.txt"
+    notes.write_text("\n\n".join(f"Paragraph {n} of the harvest notes: witnesses described the harvest in the "
+                                 f"district of site {n}, and the monitors recorded each account separately."
+                                 for n in range(1500)), encoding="utf-8")
+    try:
+        page.click("#uploads")
+        page.wait_for_selector("#upload-status", state="attached")  # rendered once the section is open
+        page.evaluate("""() => { const status = document.querySelector('#upload-status'); window.statuses = [];
+            new MutationObserver(() => window.statuses.push(status.innerText))
+                .observe(status, {subtree: true, childList: true, characterData: true}); }""")
+        page.set_input_files("#upload-file input[type=file]", str(notes))
+        page.wait_for_timeout(500)  # the file reaches the server before the button is pressed
+        page.click("#upload-button")
+        page.wait_for_function("() => document.querySelector('#upload-status').innerText.includes('Embedding')",
+                               timeout=120000)
+        ask(page, "What is forced pregnancy?")
+        still_embedding = "Embedding" in page.locator("#upload-status").inner_text()
+        shot(page, "upload-progress")
+        page.wait_for_function("() => document.querySelector('#upload-status').innerText.includes('Added')",
+                               timeout=900000)
+    finally:  # the other tests search the same uploads folder
+        for document in assistant.uploads.list():
+            if document.original_name == notes.name:
+                assistant.uploads.remove(document.id)
+    assert "Rome Statute, art. 7(2)(f)" in page.locator("#sources-panel").inner_text()
+    assert still_embedding, "the question waited for the upload"
+    shown = [re.search(r"Embedding ([\d,]+) of ([\d,]+) passages", text) for text in page.evaluate("window.statuses")]
+    done = [int(m.group(1).replace(",", "")) for m in shown if m]
+    totals = {int(m.group(2).replace(",", "")) for m in shown if m}
+    assert len(set(done)) >= 2 and done == sorted(done), done  # it moves forward
+    assert len(totals) == 1 and 1500 <= totals.pop()  # a passage or more for each paragraph
+    assert "Added “harvest-notes”" in page.locator("#upload-status").inner_text()
+
+
 def test_a_corrupt_upload_is_refused_with_a_message(page, tmp_path):
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(b"%PDF-1.7 not really a pdf")

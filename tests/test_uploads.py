@@ -332,3 +332,16 @@ def test_questions_are_answered_while_a_large_upload_is_embedded(bot, tmp_path):
     assert answer.citations and answer.citations[0].unit == "art. 7(2)(f)"
     assert still_uploading, "the question waited for the upload"
     assert failed == [] and [d.title for d in bot.uploads.list()] == ["harvest"]
+
+
+def test_an_add_reports_its_progress_stage_by_stage(bot):
+    """The web app shows how far an upload has got: reading, then each batch of passages embedded, then saving."""
+    reports = []
+    document = bot.uploads.add_bytes(_paragraphs("harvest", 300).encode(), "harvest.txt", progress=reports.append)
+    stages = [r.stage for r in reports]
+    assert stages[0] == "reading" and stages[-1] == "saving"
+    embedding = [(r.done, r.total) for r in reports if r.stage == "embedding"]
+    assert {total for _, total in embedding} == {document.chunks}
+    done = [d for d, _ in embedding]
+    assert done[0] == 0 and done[-1] == document.chunks and done == sorted(set(done)) and len(done) > 2
+    assert stages == ["reading", *["embedding"] * len(embedding), "saving"]

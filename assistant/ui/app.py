@@ -7,6 +7,14 @@ import os
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
+# Gradio's queue keeps the timings of the last 10,000 events for its monitoring dashboard (not served here) and,
+# after every event, summarises all of them in a pandas DataFrame: CPU per event that grew with the events
+# served (and memory). Keep one, and summarise never.
+os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**62))
+# Gradio switches matplotlib's backend around every event; with none chosen, the first question of a server
+# imports pyplot to find it (seconds of CPU, holding the import lock while other questions wait).
+os.environ.setdefault("MPLBACKEND", "agg")
 
 import gradio as gr
 from starlette.middleware import Middleware
@@ -152,6 +160,15 @@ def credentials_for(host: str, auth: str | None) -> tuple[str, str] | None:
     return credentials
 
 
+def embedding_threads(threads: int) -> None:
+    """CPU threads each embedding uses in this process (0: torch's default, one per core). The web app answers
+    questions in parallel, so one thread each keeps the cores busy without their threads contending."""
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
 def serve(settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None,
           block: bool = True) -> gr.Blocks:
     """Start the web app. A host other than localhost requires credentials ("user:password"). Its temporary
@@ -159,6 +176,7 @@ def serve(settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None 
     credentials = credentials_for(host, auth)
     files = ServerFiles()  # before the app is built: each component reads Gradio's temporary folder
     try:
+        embedding_threads(settings.serve_embedding_threads)
         bot = Assistant.open(settings)
         feedback = FeedbackStore(settings.feedback_db)
         app = build_app(bot, feedback)

@@ -173,9 +173,8 @@ def _responder(bot: Assistant, instruments: list[tuple[str, str]]):
             gr.Info(_sentence(str(exc)), title="Notice")
             yield gr.update(), gr.update(), turns, gr.update()
             return
-        turn = len(turns) + 1
+        turn = len(turns) + 1  # the question shows with the first draft (there is nothing to show before it)
         chat += [{"role": "user", "content": _escape_markdown(question)}, {"role": "assistant", "content": "…"}]
-        yield "", chat, turns, gr.update()
         answer = None
         for event in itertools.chain([first], events):
             if isinstance(event, Draft):
