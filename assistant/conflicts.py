@@ -5,6 +5,7 @@ international armed conflict (art. 8(2)(b)) and once for one not of an internati
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 NON_INTERNATIONAL = re.compile(r"non-international|not of an international character|internal armed conflict|civil war",
                                re.IGNORECASE)
@@ -16,3 +17,14 @@ def conflict_of(text: str) -> str | None:
     if NON_INTERNATIONAL.search(text):
         return "non-international"
     return "international" if INTERNATIONAL.search(text) else None
+
+
+class Provision(Protocol):
+    context: str
+    text: str
+
+
+def conflict_of_provision(provision: Provision) -> str | None:
+    """The kind of armed conflict of a provision, read with its chapeau (art. 8(2)(e)'s "… not of an
+    international character" for art. 8(2)(e)(vi))."""
+    return conflict_of(f"{provision.context}\n{provision.text}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.conflicts import conflict_of
+from assistant.conflicts import conflict_of, conflict_of_provision
 from assistant.index import IndexStore
 from assistant.locators import article_of
 from assistant.models import Unit
@@ -51,7 +51,7 @@ def in_the_conflict_asked(question: str, cited: list[tuple[str, str]],
     counterparts: list[tuple[str, str]] = []
     for doc, locator in cited:
         unit = store.unit(doc, locator) if asked else None
-        other = unit is not None and conflict_of(f"{unit.context}\n{unit.text}") not in (None, asked)
+        other = unit is not None and conflict_of_provision(unit) not in (None, asked)
         counterpart = _counterpart(unit, asked, store) if other else None
         if counterpart is None:
             kept.append((doc, locator))
@@ -68,7 +68,7 @@ def _counterpart(unit: Unit, conflict: str, store: IndexStore) -> Unit | None:
     for candidate in store.units:
         if candidate.doc != unit.doc or article_of(candidate.unit) != article_of(unit.unit):
             continue
-        if conflict_of(f"{candidate.context}\n{candidate.text}") != conflict:
+        if conflict_of_provision(candidate) != conflict:
             continue
         theirs = content_stems(candidate.text)
         share = len(words & theirs) / max(1, len(words | theirs))

@@ -12,7 +12,7 @@ from assistant.answer.extractive import Lookups, compose_answer, compose_concord
 from assistant.answer.questions import QuestionKind, concordance_term
 from assistant.answer.select import Question, Selection, is_commentary, select_on_point
 from assistant.config import Settings
-from assistant.conflicts import conflict_of
+from assistant.conflicts import conflict_of, conflict_of_provision
 from assistant.index import IndexStore
 from assistant.locators import parent_of, without_elements_suffix
 from assistant.models import Answer, Passage, Source, Unit
@@ -90,7 +90,7 @@ class Composer:
         named = set(hinted_documents(text, self.sources))  # "… under the Rome Statute?": its provisions first
         found = sorted(binding, key=lambda p: (p.doc not in named, p.score == 0.0, -p.score))
         asked = conflict_of(text)  # "In an international armed conflict, is rape a war crime?": not 8(2)(e)
-        found = [p for p in found if conflict_of(f"{p.context}\n{p.text}") in (None, asked)] if asked else found
+        found = [p for p in found if conflict_of_provision(p) in (None, asked)] if asked else found
         commentary = [retrieved.get((u.doc, u.unit)) or self._passage(u) for u in occurrences.commentary]
         commentary = sorted(commentary, key=lambda p: (p.score == 0.0, -p.score))
         return compose_concordance(text, occurrences, found, commentary, closest)

@@ -35,6 +35,11 @@ def _sentence_score(sentence: str, question_stems: set[str], definition: bool, p
     return score - 0.01 * position
 
 
+def announces_list(quote: str) -> bool:
+    """A quote that ends by announcing a list ("… where:", "… inter alia:"): a chapeau, whose items say it."""
+    return quote.rstrip().endswith(":")
+
+
 def lists_elements(passage: Passage) -> bool:
     return passage.family == CRIME_ELEMENTS and "\n" in passage.text
 
@@ -155,7 +160,7 @@ def compose_answer(
     citations = [Citation.of(1, lead_passage, lead_quote)]
 
     def listed(passage: Passage, quote: str) -> list[Passage]:
-        if not quote.rstrip().endswith(":"):
+        if not announces_list(quote):
             return []
         return [item for item in lookups.items(passage, passage is lead_passage)
                 if _key(item) not in {(c.doc, c.unit) for c in citations}]
@@ -180,7 +185,7 @@ def compose_answer(
             continue
         quote = best_quote(passage, question, kind=kind)
         found = listed(passage, quote)
-        if quote.rstrip().endswith(":") and not found:  # "For the purpose of paragraph 1:" says nothing alone
+        if announces_list(quote) and not found:  # "For the purpose of paragraph 1:" says nothing alone
             unquoted.append(passage)
             continue
         marker = len(citations) + 1
@@ -244,7 +249,7 @@ def compose_concordance(
         lines.append(load_prompt("closest_provisions"))
     for passage in ([] if places else closest_law):
         quote = best_quote(passage, question)
-        if not quote.rstrip().endswith(":"):  # a chapeau without its items ("… the following principles:")
+        if not announces_list(quote):  # a chapeau without its items ("… the following principles:")
             lines += _line(passage, quote, cite(passage, quote))
     check = check_concordance(lead, term, [p for p, _ in places], len(occurrences.binding))
     related = _not_quoted([*closest.cited, *closest.related], citations)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.answer.questions import QuestionKind
-from assistant.conflicts import conflict_of
+from assistant.conflicts import conflict_of, conflict_of_provision
 from assistant.models import CRIME_ELEMENTS, Passage
 from assistant.terms import content_stems
 
@@ -83,7 +83,7 @@ def strength(passage: Passage, question: Question, top_score: float) -> float:
     if kind is QuestionKind.DEFINITION and DEFINES.search(passage.text):
         value += DEFINITION_BONUS
     asked_conflict = conflict_of(question.text)
-    if asked_conflict and conflict_of(f"{passage.context}\n{passage.text}") not in (None, asked_conflict):
+    if asked_conflict and conflict_of_provision(passage) not in (None, asked_conflict):
         value -= KIND_BONUS  # the same crime in the other kind of armed conflict
     return value
 
