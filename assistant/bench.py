@@ -39,7 +39,7 @@ def _time_build(settings: Settings) -> dict:
     units, _, _ = parse_available(settings, load_manifest(settings.manifest), progress=False)
     chunks = chunk_units(units, settings.chunk_tokens)
     texts = embedding_texts(chunks, {(u.doc, u.unit): u for u in units})
-    embedder = load_embedder(settings.embedding_package)
+    embedder = load_embedder(settings.embedding, settings.embedding_package)
     started = time.perf_counter()
     embedder.embed(texts, batch_size=settings.embed_batch_size)
     pure = time.perf_counter() - started

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from assistant.config import Settings, settings_problem
 from assistant.errors import AssistantError, MirrorNotFoundError
+from assistant.prompts import load_prompt
 
 
 class EvalUsageError(AssistantError):
@@ -59,14 +60,14 @@ def _print_answer(answer, as_json: bool, streamed: str = "") -> None:
     if answer.notice:
         print(f"\nNote: {answer.notice}")
     if answer.query and answer.query != answer.question:
-        print(f"\nSearched as: {answer.query}")
+        print("\n" + load_prompt("label_searched_as", answer.language).format(query=answer.query))
     if not answer.declined:
         print("\nSources:")
         for c in answer.citations:
             page = f", PDF p. {c.page}" if c.page else ""
             print(f"  [{c.marker}] {c.short_title}, {c.unit}{page} — {c.title}")
     if answer.related:
-        print("\nClosest provisions (not quoted):" if answer.declined else "\nRelated provisions (not quoted):")
+        print("\n" + load_prompt("label_closest" if answer.declined else "label_related", answer.language) + ":")
         print("  " + "; ".join(r.label for r in answer.related))
 
 
@@ -177,7 +178,7 @@ def _upload_store(settings):
     from assistant.embedding import load_embedder
     from assistant.uploads import UploadStore
 
-    return UploadStore(settings, load_embedder(settings.embedding_package))
+    return UploadStore(settings, load_embedder(settings.embedding, settings.embedding_package))
 
 
 def cmd_corpus_add(args: argparse.Namespace) -> int:

@@ -54,26 +54,27 @@ class Composer:
         return alternatives
 
     def compose(self, text: str, passages: list[Passage], kind: QuestionKind, selection: Selection,
-                 docs: list[str] | None) -> Answer:
+                docs: list[str] | None, language: str = "en") -> Answer:
         if kind is QuestionKind.CONCORDANCE:
-            return self._concordance_answer(text, passages, selection, docs)
-        return compose_answer(text, selection, kind, definitions=lambda p: self._definitions(p, text))
+            return self._concordance_answer(text, passages, selection, docs, language)
+        return compose_answer(text, selection, kind, definitions=lambda p: self._definitions(p, text),
+                              language=language)
 
     def _concordance_answer(self, text: str, passages: list[Passage], selection: Selection,
-                            docs: list[str] | None) -> Answer:
+                            docs: list[str] | None, language: str = "en") -> Answer:
         """Where the term the question asks about appears in the binding instruments (those retrieved
         first), where commentary uses it, and otherwise the closest provisions of law."""
         term = concordance_term(text) or ""
         occurrences = self.concordance.find(term, docs)
         if not occurrences.binding_instruments:  # only commentary is searched: nothing to say of the law
-            return compose_answer(text, selection, QuestionKind.PROVISION)
+            return compose_answer(text, selection, QuestionKind.PROVISION, language=language)
         closest = self._closest_law(term, docs) if not occurrences.binding else selection
         retrieved = {(p.doc, p.unit): p for p in passages}
         binding = [retrieved.get((u.doc, u.unit)) or self._passage(u) for u in occurrences.binding]
         found = sorted(binding, key=lambda p: (p.score == 0.0, -p.score))
         commentary = [retrieved.get((u.doc, u.unit)) or self._passage(u) for u in occurrences.commentary]
         commentary = sorted(commentary, key=lambda p: (p.score == 0.0, -p.score))
-        return compose_concordance(text, occurrences, found, commentary, closest)
+        return compose_concordance(text, occurrences, found, commentary, closest, language)
 
     def _closest_law(self, term: str, docs: list[str] | None) -> Selection:
         """The provisions of law closest to a term the law does not use, searched with the instruments'

@@ -60,26 +60,26 @@ def _label(passage: Passage) -> str:
     return passage.citation_label
 
 
-def _line(passage: Passage, quote: str, marker: int) -> list[str]:
+def _line(passage: Passage, quote: str, marker: int, language: str = "en") -> list[str]:
     """A quoted provision: one line, or one line per element of a crime."""
-    template = load_prompt("commentary_line" if is_commentary(passage) else "extractive_line")
+    template = load_prompt("commentary_line" if is_commentary(passage) else "extractive_line", language)
     first, *rest = quote.split("\n")
     return [template.format(label=_label(passage), quote=first.strip(), marker=marker),
             *(f"{piece.strip()} [{marker}]" for piece in rest)]
 
 
-def _lead(passage: Passage, quote: str, kind: QuestionKind) -> list[str]:
+def _lead(passage: Passage, quote: str, kind: QuestionKind, language: str = "en") -> list[str]:
     """The opening sentence(s): a fixed connective and the verbatim quote of the strongest provision."""
     if kind is QuestionKind.ELEMENTS and lists_elements(passage):
         crime = heading_name(passage.heading)
-        opening = load_prompt("lead_elements").format(label=_label(passage), crime=crime[:1].lower() + crime[1:],
-                                                      marker=1)
+        opening = load_prompt("lead_elements", language).format(
+            label=_label(passage), crime=crime[:1].lower() + crime[1:], marker=1)
         return [opening, *(f"{piece.strip()} [1]" for piece in quote.split("\n"))]
     if is_commentary(passage):
         name = "lead_commentary"
     else:
         name = "lead_definition" if kind is QuestionKind.DEFINITION and DEFINES.search(quote) else "lead_provision"
-    return [load_prompt(name).format(label=_label(passage), quote=quote, marker=1)]
+    return [load_prompt(name, language).format(label=_label(passage), quote=quote, marker=1)]
 
 
 def check_lead(lead: str, passage: Passage, quote: str) -> SentenceCheck:
@@ -103,15 +103,16 @@ def related_of(passages: list[Passage]) -> list[Related]:
 
 def compose_answer(
     question: str, selection: Selection, kind: QuestionKind = QuestionKind.PROVISION,
-    definitions: Callable[[Passage], list[Passage]] | None = None,
+    definitions: Callable[[Passage], list[Passage]] | None = None, language: str = "en",
 ) -> Answer:
     """Lead from the strongest cited provision, then the other cited provisions (and the definitions
-    they point to, when `definitions` finds them), grouped by instrument."""
+    they point to, when `definitions` finds them), grouped by instrument; the fixed words in `language`,
+    the quotes verbatim."""
     if not selection.cited:
         raise ValueError("an answer needs at least one provision to cite")
     lead_passage, *others = selection.cited
     lead_quote = best_quote(lead_passage, question, kind=kind)
-    lines = _lead(lead_passage, lead_quote, kind)
+    lines = _lead(lead_passage, lead_quote, kind, language)
     checks = [check_lead(lines[0], lead_passage, lead_quote.split("\n")[0])]
     citations = [Citation.of(1, lead_passage, lead_quote)]
     supporting = by_instrument(others)
@@ -125,14 +126,14 @@ def compose_answer(
         marker = len(citations) + 1
         quote = best_quote(passage, question, kind=kind)
         if _key(passage) in pointed_from:
-            lines.append(load_prompt("definition_line").format(
+            lines.append(load_prompt("definition_line", language).format(
                 label=_label(passage), referrer=pointed_from[_key(passage)].unit, quote=quote, marker=marker))
         else:
-            lines += _line(passage, quote, marker)
+            lines += _line(passage, quote, marker, language)
         citations.append(Citation.of(marker, passage, quote))
     return Answer(question=question, answer="\n".join(lines), declined=False, citations=citations,
                   related=_not_quoted(selection.related, citations), lead=lines[0], sentences=checks,
-                  kind=kind.value)
+                  kind=kind.value, language=language)
 
 
 def _key(passage: Passage) -> tuple[str, str]:
@@ -147,6 +148,7 @@ def _not_quoted(passages: list[Passage], citations: list[Citation]) -> list[Rela
 
 def compose_concordance(
     question: str, occurrences: Occurrences, found: list[Passage], commentary: list[Passage], closest: Selection,
+    language: str = "en",
 ) -> Answer:
     """Where the term appears verbatim in the binding instruments (`found`: the provisions to quote),
     or that it appears in none of them, then where commentary uses it, then the closest provisions."""
@@ -165,28 +167,33 @@ def compose_concordance(
         named = [f"{_place(p, i == 0 or p.doc != places[i - 1][0].doc)} [{cite(p, q)}]"
                  for i, (p, q) in enumerate(places)]
         more = len(occurrences.binding) - len(places)
-        lead = load_prompt("lead_term_found").format(term=term, places=_joined(named))
+        lead = load_prompt("lead_term_found", language).format(
+            term=term, places=_joined(named))
         if more > 0:
-            lead += ", " + load_prompt("lead_term_more" if more > 1 else "lead_term_one_more").format(count=more)
+            more_words = load_prompt("lead_term_more" if more > 1 else "lead_term_one_more", language)
+            lead += ", " + more_words.format(count=more)
         lead += "."
         lines.append(lead)
-        lines += [line for (p, q), marker in zip(places, range(1, len(places) + 1)) for line in _line(p, q, marker)]
+        lines += [line for (p, q), marker in zip(places, range(1, len(places) + 1))
+                  for line in _line(p, q, marker, language)]
     else:
-        lead = load_prompt("lead_term_absent").format(term=term, instruments=", ".join(occurrences.binding_instruments))
+        lead = load_prompt("lead_term_absent", language).format(
+            term=term, instruments=", ".join(occurrences.binding_instruments))
         lines.append(lead)
     for passage in commentary[:1]:
         quote = best_quote(passage, question, term=term)
-        lines += _line(passage, quote, cite(passage, quote))
+        lines += _line(passage, quote, cite(passage, quote), language)
     closest_law = [p for p in closest.cited if _key(p) not in {_key(q) for q in quoted} and not is_commentary(p)]
     if not places and closest_law:
-        lines.append(load_prompt("closest_provisions"))
+        lines.append(load_prompt("closest_provisions", language))
     for passage in ([] if places else closest_law):
         quote = best_quote(passage, question)
-        lines += _line(passage, quote, cite(passage, quote))
+        lines += _line(passage, quote, cite(passage, quote), language)
     check = check_concordance(lead, term, [p for p, _ in places], len(occurrences.binding))
     related = _not_quoted([*closest.cited, *closest.related], citations)
     return Answer(question=question, answer="\n".join(lines), declined=False, citations=citations,
-                  related=related, lead=lead, sentences=[check], kind=QuestionKind.CONCORDANCE.value)
+                  related=related, lead=lead, sentences=[check], kind=QuestionKind.CONCORDANCE.value,
+                  language=language)
 
 
 def check_concordance(lead: str, term: str, places: list[Passage], binding_count: int) -> SentenceCheck:
@@ -214,10 +221,11 @@ def _joined(items: list[str]) -> str:
 
 
 def decline(question: str, instruments: list[str], reason: str, why: str = "",
-            closest: list[Passage] | None = None) -> Answer:
-    """A decline in plain words (`why`; `reason` keeps the measurement for the JSON), with the
-    closest provisions as related, when any are near enough to help."""
-    searched = load_prompt("decline_searched").format(instruments=", ".join(instruments)) if instruments else ""
-    text = " ".join(part for part in (why or load_prompt("decline"), searched) if part)
+            closest: list[Passage] | None = None, language: str = "en") -> Answer:
+    """A decline in plain words (`why`, in the question's language; `reason` keeps the measurement for
+    the JSON, in English), with the closest provisions as related, when any are near enough to help."""
+    searched = (load_prompt("decline_searched", language).format(instruments=", ".join(instruments))
+                if instruments else "")
+    text = " ".join(part for part in (why or load_prompt("decline", language), searched) if part)
     return Answer(question=question, answer=text, declined=True, reason=reason,
-                  related=related_of(closest or []))
+                  related=related_of(closest or []), language=language)

@@ -39,6 +39,16 @@ DOES_IT_MENTION = re.compile(
     r"(?:mention|name|list|recogni[sz]e|criminali[sz]e|prohibit|refer to)\s+"
     r"(?P<term>[^?]{3,60}?)\s*(?:as\b[^?]*)?\?*$",
     re.IGNORECASE)
+# The same two kinds asked in Spanish, French, Portuguese, Russian, Ukrainian or Arabic.
+ELEMENTS_QUESTION_OTHER = re.compile(
+    r"\belementos\b|\béléments?\b|\bprobar(?:se)?\b|\bprouv|\bprovad?[oa]?\b|\bprovar\b"
+    r"|элемент|елемент|доказ|довест|довед|أركان|عناصر|إثبات|اثبات|يثبت|يجب إثبات",
+    re.IGNORECASE)
+DEFINITION_QUESTION_OTHER = re.compile(
+    r"\bdefin[ei]|\bdéfini|\bqu[ée] es\b|\bqu['’]est-ce qu|\bo que (?:é|são|significa)\b|\bsignifi"
+    r"|определ|что так(?:ое|ие)|что означа|визнач|що так(?:е|і)|що означа"
+    r"|تعريف|يعرّف|يعرف|ما هو|ما هي|ما معنى|ماذا يعني",
+    re.IGNORECASE)
 LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 TRAILING_ARTICLE = re.compile(r"\s+(?:a|an|the)$", re.IGNORECASE)
 QUOTES = "“”\"'‘’"
@@ -51,6 +61,10 @@ def question_kind(question: str) -> QuestionKind:
     if ELEMENTS_QUESTION.search(text):
         return QuestionKind.ELEMENTS
     if DEFINITION_QUESTION.search(text):
+        return QuestionKind.DEFINITION
+    if ELEMENTS_QUESTION_OTHER.search(text):
+        return QuestionKind.ELEMENTS
+    if DEFINITION_QUESTION_OTHER.search(text):
         return QuestionKind.DEFINITION
     return QuestionKind.PROVISION
 

@@ -1,0 +1,70 @@
+"""Which language a question is written in: English, or one of the six the answers speak (Spanish,
+French, Arabic, Ukrainian, Russian, Portuguese), or another one.
+
+The script decides first (Arabic letters; Cyrillic, told apart by the letters only Ukrainian or only
+Russian uses), then `py3langid` (BSD-3, its model ships in the wheel) among the Latin-script
+languages. A question is taken as English unless the detector is confident that it is not: legal
+English full of names and numbers ("Rule 70?", "Ongwen") must never lose the English pipeline.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from assistant.prompts import ANSWER_LANGUAGES, ENGLISH
+
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "ar": "Arabic", "uk": "Ukrainian",
+                  "ru": "Russian", "pt": "Portuguese"}
+LATIN_CANDIDATES = ["en", "es", "fr", "pt", "de", "it", "nl"]
+CONFIDENT = 0.7  # normalised probability a Latin-script question needs to be taken as not English
+ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F]")
+CYRILLIC = re.compile(r"[\u0400-\u04FF]")
+LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
+ONLY_UKRAINIAN = re.compile(r"[іїєґІЇЄҐ]")
+ONLY_RUSSIAN = re.compile(r"[ыэъёЫЭЪЁ]")
+UKRAINIAN_WORDS = re.compile(r"(?<!\w)(?:що|чи|як|це|який|яка|які|та|або|у|від|для|щодо|суд|статт\w*)(?!\w)",
+                             re.IGNORECASE)
+RUSSIAN_WORDS = re.compile(r"(?<!\w)(?:что|как|это|какой|какая|какие|или|для|от|статья|стать\w+|суд\w*|ли)(?!\w)",
+                           re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _identifier():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(LATIN_CANDIDATES)
+    return identifier
+
+
+def load_detector() -> None:
+    """Load the detector's model now (about 1 s) rather than at the first question."""
+    _identifier()
+
+
+def _cyrillic(text: str) -> str:
+    ukrainian = len(ONLY_UKRAINIAN.findall(text)) + len(UKRAINIAN_WORDS.findall(text))
+    russian = len(ONLY_RUSSIAN.findall(text)) + len(RUSSIAN_WORDS.findall(text))
+    return "uk" if ukrainian > russian else "ru"
+
+
+def answer_language(language: str) -> str:
+    """The language an answer's fixed words are written in: the question's, if translated, else English."""
+    return language if language in ANSWER_LANGUAGES else ENGLISH
+
+
+@lru_cache(maxsize=1024)
+def detect_language(text: str) -> str:
+    """An ISO 639-1 code: `en`, `es`, `fr`, `ar`, `uk`, `ru`, `pt`, or another language's code."""
+    arabic, cyrillic, latin = (len(p.findall(text)) for p in (ARABIC, CYRILLIC, LATIN))
+    if arabic > latin and arabic >= cyrillic:
+        return "ar"
+    if cyrillic > latin:
+        return _cyrillic(text)
+    if latin == 0:
+        return ENGLISH
+    language, probability = _identifier().classify(text)
+    if language != ENGLISH and probability >= CONFIDENT and len(re.findall(r"[^\W\d_]{2,}", text)) >= 2:
+        return language
+    return ENGLISH
