@@ -273,7 +273,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.llm:
         run_llm_benchmark(_settings(args), args.llm)
         return 0
-    run_benchmark(_settings(args), questions=args.questions, skip_build=args.skip_build)
+    run_benchmark(_settings(args), questions=args.questions, skip_build=args.skip_build,
+                  embedders=[e.strip() for e in args.embedding.split(",")] if args.embedding else None)
     return 0
 
 
@@ -467,6 +468,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="measure build, retrieval and answer performance")
     bench.add_argument("--questions", type=int, default=120, help="questions to time (default 120)")
     bench.add_argument("--skip-build", action="store_true", help="do not time a fresh build")
+    bench.add_argument("--embedding", metavar="NAMES",
+                       help="embedders to measure, comma-separated: all-minilm-l6-v2,multilingual-e5-small "
+                       "(default: the configured one)")
     bench.add_argument("--llm", type=int, metavar="N",
                        help="instead: ask N smoke questions through the configured LLM backend (speed, verifier)")
     bench.set_defaults(func=cmd_bench)

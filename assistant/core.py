@@ -77,8 +77,12 @@ class Assistant:
         return cls(settings, open_index(settings, allow_stale=allow_stale))
 
     def configured(self, **overrides) -> Assistant:
-        """The same index and model with other settings (evaluation presets)."""
-        return Assistant(self.settings.with_overrides(**overrides), self.store)
+        """The same index and model with other settings (evaluation presets); another embedder opens its
+        own index."""
+        settings = self.settings.with_overrides(**overrides)
+        if (settings.embedding, settings.index_dir) != (self.settings.embedding, self.settings.index_dir):
+            return Assistant.open(settings)
+        return Assistant(settings, self.store)
 
     def unit(self, doc: str, locator: str) -> Unit | None:
         """A cited unit, from the corpus or from an uploaded document."""
@@ -114,9 +118,9 @@ class Assistant:
     ) -> list[Passage]:
         text = clean_question(question, self.settings.max_question_chars)
         docs, uploads = self._docs(doc)
-        english = detect_language(text) == ENGLISH
-        query, _, carried = self._standalone(text, history) if english else (text, "", [])
-        return self._search(query, docs, uploads, k, carried, english)[0]
+        language = detect_language(text)
+        query, _, carried = self._standalone(text, history) if language == ENGLISH else (text, "", [])
+        return self._search(query, docs, uploads, k, carried, language)[0]
 
     def _standalone(self, text: str, history: list[str | Turn] | None) -> tuple[str, str, list[tuple[str, str]]]:
         """What to search for: a new question alone ("Can a commander be liable …?" after a question on
@@ -130,14 +134,14 @@ class Assistant:
         return standalone or f"{text} {subject_of(previous[-1])}", notice, turns[-1].cited
 
     def _search(self, query: str, docs: list[str] | None, uploads: bool, k: int | None,
-                carried: list[tuple[str, str]] | None = None, english: bool = True):
+                carried: list[tuple[str, str]] | None = None, language: str = ENGLISH):
         """The top k provisions for the query, and (a follow-up) the provisions the previous answer cited,
         scored against the query, after them."""
         k = k or self.settings.top_k
-        retrieval = self.retriever.retrieve(query, docs=docs, k=k, english=english) if docs != [] else None
+        retrieval = self.retriever.retrieve(query, docs=docs, k=k, language=language) if docs != [] else None
         passages = list(retrieval.passages) if retrieval else []
         if uploads and self.settings.search_uploads:
-            found = self._uploads_retriever().retrieve(query, k=k, english=english).passages
+            found = self._uploads_retriever().retrieve(query, k=k, language=language).passages
             relevant = [p for p in found if p.dense >= self.settings.decline_threshold]
             passages = merge_by_score(passages, relevant, k)
         shown = {(p.doc, p.unit) for p in passages}
@@ -189,14 +193,16 @@ class Assistant:
             return
         english = detected == ENGLISH
         query, notice, carried = self._standalone(text, history) if english else (text, "", [])
-        passages, retrieval = self._search(query, docs, uploads, k, carried, english)
+        passages, retrieval = self._search(query, docs, uploads, k, carried, detected)
         instruments = self._instrument_names(docs, uploads)
         answer = self._decline_reason(text, passages, retrieval, instruments, language)
         if answer is None:
             kind = question_kind(text)
             if kind is QuestionKind.PROVISION and query != text:  # "And in a non-international armed conflict?"
                 kind = question_kind(query)
-            selection = self.composer.select(query, passages, kind)
+            # a question in another language is weighed by the instruments' English words for its legal words
+            weighed = query if english else f"{query} {self.retriever.english_words(query, detected)}"
+            selection = self.composer.select(weighed, passages, kind)
             if self.generator is None:
                 answer = self.composer.compose(text, passages, kind, selection, docs, language)
                 yield from _drafts(answer.answer)

@@ -17,10 +17,12 @@ from assistant.prompts import ANSWER_LANGUAGES, ENGLISH
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "ar": "Arabic", "uk": "Ukrainian",
                   "ru": "Russian", "pt": "Portuguese"}
 LATIN_CANDIDATES = ["en", "es", "fr", "pt", "de", "it", "nl"]
-CONFIDENT = 0.7  # normalised probability a Latin-script question needs to be taken as not English
+CONFIDENT = 0.7  # probability that a Latin-script question is not English needed to take it as not English
 ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F]")
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
+PORTUGUESE = re.compile(r"[ãõ]|(?<!\w)(?:o|os|não|é|da|do|das|dos|em|um|uma|ao|às|pelo|pela|você)(?!\w)", re.IGNORECASE)
+SPANISH = re.compile(r"[ñ¿¡]|(?<!\w)(?:el|los|del|es|un|una|al|por el|usted|qué|cómo)(?!\w)", re.IGNORECASE)
 ONLY_UKRAINIAN = re.compile(r"[іїєґІЇЄҐ]")
 ONLY_RUSSIAN = re.compile(r"[ыэъёЫЭЪЁ]")
 UKRAINIAN_WORDS = re.compile(r"(?<!\w)(?:що|чи|як|це|який|яка|які|та|або|у|від|для|щодо|суд|статт\w*)(?!\w)",
@@ -54,6 +56,16 @@ def answer_language(language: str) -> str:
     return language if language in ANSWER_LANGUAGES else ENGLISH
 
 
+def _spanish_or_portuguese(text: str) -> str:
+    """The two are close on a short question: their own letters and small words tell them apart."""
+    portuguese = len(PORTUGUESE.findall(text))
+    spanish = len(SPANISH.findall(text))
+    if portuguese != spanish:
+        return "pt" if portuguese > spanish else "es"
+    ranked = dict(_identifier().rank(text))
+    return "pt" if ranked.get("pt", 0.0) > ranked.get("es", 0.0) else "es"
+
+
 @lru_cache(maxsize=1024)
 def detect_language(text: str) -> str:
     """An ISO 639-1 code: `en`, `es`, `fr`, `ar`, `uk`, `ru`, `pt`, or another language's code."""
@@ -64,7 +76,9 @@ def detect_language(text: str) -> str:
         return _cyrillic(text)
     if latin == 0:
         return ENGLISH
-    language, probability = _identifier().classify(text)
-    if language != ENGLISH and probability >= CONFIDENT and len(re.findall(r"[^\W\d_]{2,}", text)) >= 2:
-        return language
+    ranked = dict(_identifier().rank(text))
+    words = re.findall(r"[^\W\d_]{3,}", re.sub(r"\([^)]*\)", " ", text))  # not the labels of "art. 8(2)(b)(xxii)"
+    if 1.0 - ranked.get(ENGLISH, 0.0) >= CONFIDENT and len(words) >= 2:
+        language = max((lang for lang in ranked if lang != ENGLISH), key=ranked.__getitem__)
+        return _spanish_or_portuguese(text) if language in ("es", "pt") else language
     return ENGLISH

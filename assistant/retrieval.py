@@ -16,6 +16,7 @@ import numpy as np
 from assistant.config import Settings
 from assistant.embedding import Embedder
 from assistant.foreign_references import english_references
+from assistant.glossary import english_words, load_glossary
 from assistant.index import SearchableStore
 from assistant.locators import bracket_suffix, is_article, is_within, parent_of, without_elements_suffix
 from assistant.models import CRIME_ELEMENTS, Passage, Source, Unit, alias_pattern
@@ -146,6 +147,11 @@ class Retriever:
         self.text_chunks = np.array([c.kind == "text" for c in store.chunks])  # titles are for the embedder
         self.indexed_docs = set(self.chunk_docs.tolist())
         self.synonyms = load_synonyms(settings.synonyms)
+        self.glossary = load_glossary(settings.glossary)
+
+    def english_words(self, question: str, language: str) -> str:
+        """The instruments' English words for the legal words of a question in another language."""
+        return english_words(question, language, self.glossary)
 
     def _dense(self, query_vector: np.ndarray, docs: list[str] | None, n: int) -> list[tuple[int, float]]:
         where = None
@@ -163,29 +169,34 @@ class Retriever:
         return self.store.lexical.search(question, n, allowed, stem=stem)
 
     def retrieve(self, question: str, *, docs: list[str] | None = None, k: int | None = None,
-                 english: bool = True) -> Retrieval:
-        """The top k provisions; a question not in English (`english=False`) is searched without English
-        stemming and synonyms, with the fusion leaning on the (multilingual) dense side, and the provisions
-        it names in its own language ("artículo 7(2)(f)") are found all the same."""
+                 language: str = "en") -> Retrieval:
+        """The top k provisions; a question not in English is searched with BM25 by the instruments' English
+        words for its legal words (the glossary; without one, its own words unstemmed), never with English
+        stemming or synonyms of its own words, the fusion leaning on the (multilingual) dense side, and the
+        provisions it names in its own language ("artículo 7(2)(f)") are found all the same."""
+        english = language == "en"
         k = k or self.settings.top_k
         n = self.settings.candidates
         docs = [d for d in docs if d in self.indexed_docs] if docs else None
         if not self.store.chunks:
             return Retrieval(passages=[], named=[], unmatched=[])
         words = without_instrument_names(question, list(self.sources.values()))
-        query_vector = self.embedder.embed_query(words)
-        keyword_query = expand_query(words, self.synonyms) if english else words
+        glossed = "" if english else self.english_words(words, language)
+        # the English words help the embedder too: it matches the question's language with English imperfectly
+        query_vector = self.embedder.embed_query(f"{words} {glossed}" if glossed else words)
+        keyword_query = expand_query(words, self.synonyms) if english else glossed or words
+        stem = english or bool(glossed)  # the glossary's words are English: stemmed as the index is
         weights = ((self.settings.dense_weight, self.settings.lexical_weight) if english else
                    (self.settings.other_language_dense_weight, self.settings.other_language_lexical_weight))
         dense = self._dense(query_vector, docs, n)
-        lexical = self._lexical(keyword_query, docs, n, stem=english)
+        lexical = self._lexical(keyword_query, docs, n, stem=stem)
         hinted = [d for d in hinted_documents(question, list(self.sources.values()))
                   if d in self.indexed_docs and (not docs or d in docs)]
         if not self.settings.instrument_hints:
             hinted = []
         if hinted and hinted != docs:  # "what does Protocol II say about …": search inside it too
             dense = _merge(dense, self._dense(query_vector, hinted, n))
-            lexical = _merge(lexical, self._lexical(keyword_query, hinted, n, stem=english))
+            lexical = _merge(lexical, self._lexical(keyword_query, hinted, n, stem=stem))
 
         scores, best_dense, best_lexical = self._fuse(query_vector, dense, lexical, weights)
 

@@ -10,7 +10,8 @@ from assistant.index import package_imports
 
 PACKAGE = PROJECT_ROOT / "assistant"
 LAYERS = [  # lowest first; a name stands for the module or the package of that name
-    ["config", "errors", "locators", "terms", "tokens", "prompts", "private", "language", "foreign_references"],
+    ["config", "errors", "locators", "terms", "tokens", "prompts", "private", "language", "foreign_references",
+     "glossary"],
     ["models"],
     ["corpus"],
     ["chunking", "e5", "embedding", "lexical"],

@@ -17,7 +17,9 @@ SUMMARY_KEYS = [
     ("quote_validity", "quote validity"), ("key_fact_coverage", "key-fact coverage"),
     ("decline_recall", "out-of-scope declined"), ("decline_precision", "decline precision"),
     ("wrongly_declined", "answerable wrongly declined"), ("latency_p50_ms", "latency p50 (ms)"),
-    ("latency_p95_ms", "latency p95 (ms)"),
+    ("latency_p95_ms", "latency p95 (ms)"), ("embedder", "embedder"),
+    ("index_build_s", "index build (s, from its manifest)"), ("index_embed_s", "of which embedding (s)"),
+    ("rss_mb", "process RSS after the preset (MB)"),
 ]
 VERIFIER_KEYS = [
     ("generated_answers", "answers written by the model"), ("sentences_kept", "sentences kept"),
@@ -187,7 +189,7 @@ def compare(a: Path, b: Path) -> str:
         lines.append(f"{preset}:")
         for key, label in SUMMARY_KEYS:
             va, vb = first["presets"][preset]["overall"].get(key), second["presets"][preset]["overall"].get(key)
-            if va is None or vb is None:
+            if not isinstance(va, int | float) or not isinstance(vb, int | float):
                 continue
             delta = vb - va
             mark = "" if abs(delta) < 1e-9 else ("  ▲" if delta > 0 else "  ▼")
