@@ -204,11 +204,13 @@ class Assistant:
             weighed = query if english else f"{query} {self.retriever.english_words(query, detected)}"
             selection = self.composer.select(weighed, passages, kind)
             if self.generator is None:
-                answer = self.composer.compose(text, passages, kind, selection, docs, language)
+                answer = self.composer.compose(text, passages, kind, selection, docs, language,
+                                               words="" if english else weighed)
                 yield from _drafts(answer.answer)
             else:
                 context = selection.cited + [p for p in selection.related if p.dense >= self.settings.decline_threshold]
-                fallback = self.composer.compose(text, passages, kind, selection, docs)
+                fallback = self.composer.compose(text, passages, kind, selection, docs, language,
+                                                 words="" if english else weighed)
                 for event in self.generator.stream(text, context, instruments, fallback):
                     if isinstance(event, Answer):
                         answer = event

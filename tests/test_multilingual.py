@@ -135,7 +135,7 @@ def multilingual(tmp_path_factory):
     for name in SMALL_DOCUMENTS:
         shutil.copy(MIRROR / name, mirror / name)
     (home / "corpus").mkdir()
-    for name in ("sources.toml", "synonyms.toml", "scope.toml"):
+    for name in ("sources.toml", "synonyms.toml", "scope.toml", "glossary.toml"):
         shutil.copy(PROJECT_ROOT / "corpus" / name, home / "corpus" / name)
     settings = Settings(home=home, mirror=mirror, uploads_dir=home / "uploads", embedding="multilingual-e5-small")
     sync_corpus(load_manifest(settings.manifest), mirror, settings.documents_dir, download=False, timeout=0)

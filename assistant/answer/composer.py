@@ -54,11 +54,14 @@ class Composer:
         return alternatives
 
     def compose(self, text: str, passages: list[Passage], kind: QuestionKind, selection: Selection,
-                docs: list[str] | None, language: str = "en") -> Answer:
+                docs: list[str] | None, language: str = "en", words: str = "") -> Answer:
+        """The answer to `text`; `words` (default: the text) choose each provision's sentence to quote and
+        the definitions to add (for a question in another language, the English words of its legal words)."""
         if kind is QuestionKind.CONCORDANCE:
             return self._concordance_answer(text, passages, selection, docs, language)
-        return compose_answer(text, selection, kind, definitions=lambda p: self._definitions(p, text),
-                              language=language)
+        words = words or text
+        return compose_answer(text, selection, kind, definitions=lambda p: self._definitions(p, words),
+                              language=language, words=words)
 
     def _concordance_answer(self, text: str, passages: list[Passage], selection: Selection,
                             docs: list[str] | None, language: str = "en") -> Answer:

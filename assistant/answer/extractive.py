@@ -103,15 +103,17 @@ def related_of(passages: list[Passage]) -> list[Related]:
 
 def compose_answer(
     question: str, selection: Selection, kind: QuestionKind = QuestionKind.PROVISION,
-    definitions: Callable[[Passage], list[Passage]] | None = None, language: str = "en",
+    definitions: Callable[[Passage], list[Passage]] | None = None, language: str = "en", words: str = "",
 ) -> Answer:
     """Lead from the strongest cited provision, then the other cited provisions (and the definitions
     they point to, when `definitions` finds them), grouped by instrument; the fixed words in `language`,
-    the quotes verbatim."""
+    the quotes verbatim, each provision's sentence chosen by `words` (the question's, or the English words
+    for the legal words of a question in another language)."""
+    words = words or question
     if not selection.cited:
         raise ValueError("an answer needs at least one provision to cite")
     lead_passage, *others = selection.cited
-    lead_quote = best_quote(lead_passage, question, kind=kind)
+    lead_quote = best_quote(lead_passage, words, kind=kind)
     lines = _lead(lead_passage, lead_quote, kind, language)
     checks = [check_lead(lines[0], lead_passage, lead_quote.split("\n")[0])]
     citations = [Citation.of(1, lead_passage, lead_quote)]
@@ -124,7 +126,7 @@ def compose_answer(
                 pointed_from[_key(definition)] = passage
     for passage in supporting:
         marker = len(citations) + 1
-        quote = best_quote(passage, question, kind=kind)
+        quote = best_quote(passage, words, kind=kind)
         if _key(passage) in pointed_from:
             lines.append(load_prompt("definition_line", language).format(
                 label=_label(passage), referrer=pointed_from[_key(passage)].unit, quote=quote, marker=marker))
