@@ -48,7 +48,8 @@ def _time_build(settings: Settings) -> dict:
 
 
 def _naive_hits(settings: Settings, units, records: list[EvalRecord]) -> float:
-    """Default SentenceSplitter chunks of the raw text, the same embedder, top 5 by cosine."""
+    """Default SentenceSplitter chunks of the raw text, all-MiniLM-L6-v2 (the English baseline, whichever
+    embedder is measured), top 5 by cosine."""
     from assistant.evals.naive import NaivePipeline
 
     naive = NaivePipeline(settings, units)
@@ -136,7 +137,7 @@ def _print_hits(settings: Settings, smoke: list[EvalRecord]) -> None:
     print(f"hit@5 on {n} smoke questions (a key fact of the answer in the top 5 passages):")
     print(f"  structure-aware hybrid (this assistant): {ours_fact / n:.3f}   "
           f"(right article in top 5: {ours_unit / n:.3f})")
-    print(f"  naive llama-index (SentenceSplitter defaults, same embedder, top 5): {naive:.3f}")
+    print(f"  naive llama-index (SentenceSplitter defaults, all-MiniLM-L6-v2, top 5): {naive:.3f}")
 
 
 class _CountingLLM:
