@@ -39,15 +39,17 @@ def _time_build(settings: Settings) -> dict:
     units, _, _ = parse_available(settings, load_manifest(settings.manifest), progress=False)
     chunks = chunk_units(units, settings.chunk_tokens)
     texts = embedding_texts(chunks, {(u.doc, u.unit): u for u in units})
-    embedder = load_embedder(settings.embedding_package)
+    embedder = load_embedder(settings.embedding, settings.embedding_package)
     started = time.perf_counter()
     embedder.embed(texts, batch_size=settings.embed_batch_size)
     pure = time.perf_counter() - started
-    return {"units": report.units, "chunks": report.chunks, "build_s": report.seconds, "embed_s": pure}
+    return {"units": report.units, "chunks": report.chunks, "build_s": report.seconds, "embed_s": pure,
+            "passages_per_s": len(texts) / pure}
 
 
 def _naive_hits(settings: Settings, units, records: list[EvalRecord]) -> float:
-    """Default SentenceSplitter chunks of the raw text, the same embedder, top 5 by cosine."""
+    """Default SentenceSplitter chunks of the raw text, all-MiniLM-L6-v2 (the English baseline, whichever
+    embedder is measured), top 5 by cosine."""
     from assistant.evals.naive import NaivePipeline
 
     naive = NaivePipeline(settings, units)
@@ -55,13 +57,29 @@ def _naive_hits(settings: Settings, units, records: list[EvalRecord]) -> float:
     return sum(hits) / len(hits)
 
 
-def run_benchmark(settings: Settings, *, questions: int = 120, skip_build: bool = False) -> None:
-    print(f"machine: {sys.platform}, python {sys.version.split()[0]}")
+def run_benchmark(settings: Settings, *, questions: int = 120, skip_build: bool = False,
+                  embedders: list[str] | None = None) -> None:
+    """Measure the configured embedder, or each of `embedders` in turn (each with its own index)."""
+    print(f"machine: {sys.platform}, python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.2f}")
+    for name in embedders or [settings.embedding]:
+        configured = settings.with_overrides(embedding=name) if name != settings.embedding else settings
+        print(f"\n== embedder {name} (index {configured.index_dir})")
+        _run_one(configured, questions, skip_build)
+
+
+def _run_one(settings: Settings, questions: int, skip_build: bool) -> None:
     if not skip_build:
         _print_build(_time_build(settings))
     gold = [r.question for r in load_dataset(settings.evals_dir / "datasets" / "gold.jsonl")]
     asked = (gold * (questions // len(gold) + 1))[:questions]
     _print_serving(_serving_probe(settings, asked), len(asked))
+    multilingual = settings.evals_dir / "datasets" / "multilingual.jsonl"
+    if settings.embedding != "all-minilm-l6-v2" and multilingual.is_file():
+        others = [r.question for r in load_dataset(multilingual)]
+        serving = _serving_probe(settings, others, uploads=False)
+        for name in ("retrieval", "ask"):
+            print(f"{name} over {len(others)} questions in es/fr/ar/uk/ru/pt: p50 {_ms(serving[name], 50):.0f} ms, "
+                  f"p95 {_ms(serving[name], 95):.0f} ms")
     smoke = [r for r in load_dataset(settings.evals_dir / "datasets" / "smoke.jsonl") if r.answerable and r.key_facts]
     _print_hits(settings, smoke)
 
@@ -69,17 +87,19 @@ def run_benchmark(settings: Settings, *, questions: int = 120, skip_build: bool 
 def _print_build(build: dict) -> None:
     print(f"corpus: {build['units']} units, {build['chunks']} chunks")
     print(f"build (fresh, no embedding cache): {build['build_s']:.1f} s")
-    print(f"pure embedding of the same chunks: {build['embed_s']:.1f} s "
+    print(f"pure embedding of the same chunks: {build['embed_s']:.1f} s, {build['passages_per_s']:.1f} passages/s "
           f"(build/embedding ratio {build['build_s'] / build['embed_s']:.2f})")
     print(f"build process peak RSS: {memory_mb('VmHWM'):.0f} MB")
 
 
-def _serving_probe(settings: Settings, asked: list[str]) -> dict:
-    """Run `assistant.bench_probe` in a fresh process (a temporary uploads folder) and read its measurements."""
-    with tempfile.TemporaryDirectory(prefix="bench-uploads-") as uploads:
+def _serving_probe(settings: Settings, asked: list[str], uploads: bool = True) -> dict:
+    """Run `assistant.bench_probe` in a fresh process (a temporary uploads folder; the embedder and index
+    measured) and read its measurements."""
+    with tempfile.TemporaryDirectory(prefix="bench-uploads-") as folder:
+        env = {**os.environ, "ASSISTANT_UPLOADS_DIR": folder, "ASSISTANT_EMBEDDING": settings.embedding,
+               "ASSISTANT_INDEX_DIR": str(settings.index_dir), "ASSISTANT_BENCH_UPLOADS": "1" if uploads else "0"}
         probe = subprocess.run([sys.executable, "-m", "assistant.bench_probe"], input=json.dumps(asked),
-                               capture_output=True, text=True, check=True, cwd=settings.home,
-                               env={**os.environ, "ASSISTANT_UPLOADS_DIR": uploads})
+                               capture_output=True, text=True, check=True, cwd=settings.home, env=env)
     return json.loads(probe.stdout.strip().splitlines()[-1])
 
 
@@ -117,7 +137,7 @@ def _print_hits(settings: Settings, smoke: list[EvalRecord]) -> None:
     print(f"hit@5 on {n} smoke questions (a key fact of the answer in the top 5 passages):")
     print(f"  structure-aware hybrid (this assistant): {ours_fact / n:.3f}   "
           f"(right article in top 5: {ours_unit / n:.3f})")
-    print(f"  naive llama-index (SentenceSplitter defaults, same embedder, top 5): {naive:.3f}")
+    print(f"  naive llama-index (SentenceSplitter defaults, all-MiniLM-L6-v2, top 5): {naive:.3f}")
 
 
 class _CountingLLM:

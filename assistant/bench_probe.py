@@ -9,6 +9,7 @@ Prints one JSON line: `open` (s), `retrieval` and `ask` (s per question), `rss_m
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 
@@ -69,7 +70,7 @@ def main() -> None:
     bot, opened = open_assistant()
     questions = json.loads(sys.stdin.read())
     timings = time_questions(bot, questions)
-    upload_rss = cycle_uploads(bot)
+    upload_rss = cycle_uploads(bot) if os.environ.get("ASSISTANT_BENCH_UPLOADS", "1") == "1" else []
     print(json.dumps({"open": opened, **timings, "rss_mb": memory_mb("VmHWM"), "upload_rss": upload_rss}))
 
 

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from assistant.config import Settings, settings_problem
 from assistant.errors import AssistantError, MirrorNotFoundError
+from assistant.prompts import load_prompt
 
 
 class EvalUsageError(AssistantError):
@@ -59,14 +60,14 @@ def _print_answer(answer, as_json: bool, streamed: str = "") -> None:
     if answer.notice:
         print(f"\nNote: {answer.notice}")
     if answer.query and answer.query != answer.question:
-        print(f"\nSearched as: {answer.query}")
+        print("\n" + load_prompt("label_searched_as", answer.language).format(query=answer.query))
     if not answer.declined:
         print("\nSources:")
         for c in answer.citations:
             page = f", PDF p. {c.page}" if c.page else ""
             print(f"  [{c.marker}] {c.short_title}, {c.unit}{page} — {c.title}")
     if answer.related:
-        print("\nClosest provisions (not quoted):" if answer.declined else "\nRelated provisions (not quoted):")
+        print("\n" + load_prompt("label_closest" if answer.declined else "label_related", answer.language) + ":")
         print("  " + "; ".join(r.label for r in answer.related))
 
 
@@ -177,7 +178,7 @@ def _upload_store(settings):
     from assistant.embedding import load_embedder
     from assistant.uploads import UploadStore
 
-    return UploadStore(settings, load_embedder(settings.embedding_package))
+    return UploadStore(settings, load_embedder(settings.embedding, settings.embedding_package))
 
 
 def cmd_corpus_add(args: argparse.Namespace) -> int:
@@ -272,7 +273,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.llm:
         run_llm_benchmark(_settings(args), args.llm)
         return 0
-    run_benchmark(_settings(args), questions=args.questions, skip_build=args.skip_build)
+    run_benchmark(_settings(args), questions=args.questions, skip_build=args.skip_build,
+                  embedders=[e.strip() for e in args.embedding.split(",")] if args.embedding else None)
     return 0
 
 
@@ -466,6 +468,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="measure build, retrieval and answer performance")
     bench.add_argument("--questions", type=int, default=120, help="questions to time (default 120)")
     bench.add_argument("--skip-build", action="store_true", help="do not time a fresh build")
+    bench.add_argument("--embedding", metavar="NAMES",
+                       help="embedders to measure, comma-separated: all-minilm-l6-v2,multilingual-e5-small "
+                       "(default: the configured one)")
     bench.add_argument("--llm", type=int, metavar="N",
                        help="instead: ask N smoke questions through the configured LLM backend (speed, verifier)")
     bench.set_defaults(func=cmd_bench)

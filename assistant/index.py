@@ -31,7 +31,7 @@ from assistant.corpus.manifest import load_manifest
 from assistant.corpus.references import CrossReference, find_references
 from assistant.corpus.structure import parse_document
 from assistant.corpus.sync import document_status, sha256_of
-from assistant.embedding import load_embedder
+from assistant.embedding import MINILM, load_embedder
 from assistant.errors import (
     DiskFullError,
     IndexBuildError,
@@ -107,12 +107,20 @@ def expected_fingerprint(settings: Settings, sources: list[Source]) -> dict:
     return {
         "format": FORMAT_VERSION,
         "documents": documents,
-        "embedding": settings.embedding_package,
+        "embedding": embedder_name(settings),
         "chunk_tokens": settings.chunk_tokens,
         "vector_store": settings.chroma_url or "embedded",
         "code": _code_hash(),
         "versions": _versions(),
     }
+
+
+def embedder_name(settings: Settings) -> str:
+    """The embedder an index is built with, as its manifest records it (`multilingual-e5-small`,
+    `all-minilm-l6-v2` with the package that ships it)."""
+    if settings.embedding == MINILM:
+        return f"{MINILM} ({settings.embedding_package})"
+    return settings.embedding
 
 
 def stale_reasons(built: dict, expected: dict) -> list[str]:
@@ -268,7 +276,7 @@ def build_index(settings: Settings, *, progress: bool = True) -> BuildReport:
     by_key = {(u.doc, u.unit): u for u in units}
     texts = embedding_texts(chunks, by_key)
     _progress(f"{len(chunks)} chunks from {len(units)} units", progress)
-    embedder = load_embedder(settings.embedding_package)
+    embedder = load_embedder(settings.embedding, settings.embedding_package)
     embed_started = time.perf_counter()
     vectors = _embed_with_cache(embedder, texts, index_dir, settings.embed_batch_size, progress)
     embed_seconds = time.perf_counter() - embed_started
@@ -297,6 +305,8 @@ def build_index(settings: Settings, *, progress: bool = True) -> BuildReport:
             references=reference_counts(references),
             embedding_model=embedder.identity,
             collection=collection,
+            build_seconds=round(time.perf_counter() - started, 1),
+            embed_seconds=round(embed_seconds, 1),
         )
         (building / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         store = index_dir / f"store-{stamp}"
@@ -334,13 +344,13 @@ def _embed_with_cache(embedder, texts: list[str], index_dir: Path, batch_size: i
     document, or after a change that leaves most chunks as they were, embeds only what is new."""
     keys = _cache_keys(embedder.identity, texts)
     cached: dict[str, np.ndarray] = {}
-    store = current_store(index_dir)
-    if store is not None and (store / "embeddings.npz").is_file():
-        try:
-            with np.load(store / "embeddings.npz") as previous:
-                cached = dict(zip(previous["keys"].tolist(), previous["vectors"]))
-        except (OSError, ValueError, KeyError):
-            cached = {}
+    for store in sorted(index_dir.glob("store-*")):  # the current store and the one it replaced
+        if (store / "embeddings.npz").is_file():
+            try:
+                with np.load(store / "embeddings.npz") as previous:
+                    cached.update(zip(previous["keys"].tolist(), previous["vectors"]))
+            except (OSError, ValueError, KeyError):
+                continue
     missing = [i for i, key in enumerate(keys) if key not in cached]
     vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
     if missing:

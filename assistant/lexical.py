@@ -10,8 +10,8 @@ import numpy as np
 from assistant.terms import STEMMER, STOPWORDS
 
 
-def _tokenize(texts: list[str]):
-    return bm25s.tokenize(texts, stopwords=sorted(STOPWORDS), stemmer=STEMMER, show_progress=False)
+def _tokenize(texts: list[str], stem: bool = True):
+    return bm25s.tokenize(texts, stopwords=sorted(STOPWORDS), stemmer=STEMMER if stem else None, show_progress=False)
 
 
 class LexicalIndex:
@@ -34,9 +34,11 @@ class LexicalIndex:
         size = int((path / "size.txt").read_text(encoding="utf-8"))
         return cls(bm25s.BM25.load(str(path)), size)
 
-    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """(chunk position, score) pairs, best first; `allowed` is a boolean mask over chunks."""
-        tokens = _tokenize([query])
+    def search(self, query: str, k: int, allowed: np.ndarray | None = None,
+               stem: bool = True) -> list[tuple[int, float]]:
+        """(chunk position, score) pairs, best first; `allowed` is a boolean mask over chunks; `stem=False`
+        matches the query's words as they are (a question in another language: names, numbers, shared words)."""
+        tokens = _tokenize([query], stem)
         if not tokens.vocab:
             return []
         scores = self.retriever.get_scores(_query_terms(tokens))

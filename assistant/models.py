@@ -239,6 +239,9 @@ class Answer(BaseModel):
     lead: str = Field(default="", description="The opening sentence that answers the question (extractive answers).")
     kind: str = Field(
         default="", description="What the question asks for: definition, elements, concordance or provision.")
+    language: str = Field(
+        default="en", description="The language of the question and of the answer's fixed words (en, es, fr, ar, uk, "
+        "ru, pt); quotes stay in the English of the texts.")
 
 
 class Turn(BaseModel):

@@ -15,6 +15,8 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.embedding import Embedder
+from assistant.foreign_references import english_references
+from assistant.glossary import english_words, load_glossary
 from assistant.index import SearchableStore
 from assistant.locators import bracket_suffix, is_article, is_within, parent_of, without_elements_suffix
 from assistant.models import CRIME_ELEMENTS, Passage, Source, Unit, alias_pattern
@@ -145,6 +147,11 @@ class Retriever:
         self.text_chunks = np.array([c.kind == "text" for c in store.chunks])  # titles are for the embedder
         self.indexed_docs = set(self.chunk_docs.tolist())
         self.synonyms = load_synonyms(settings.synonyms)
+        self.glossary = load_glossary(settings.glossary)
+
+    def english_words(self, question: str, language: str) -> str:
+        """The instruments' English words for the legal words of a question in another language."""
+        return english_words(question, language, self.glossary)
 
     def _dense(self, query_vector: np.ndarray, docs: list[str] | None, n: int) -> list[tuple[int, float]]:
         where = None
@@ -157,32 +164,44 @@ class Retriever:
         return [(self.chunk_position[chunk_id], 1.0 - float(distance))
                 for chunk_id, distance in zip(result["ids"][0], result["distances"][0])]
 
-    def _lexical(self, question: str, docs: list[str] | None, n: int) -> list[tuple[int, float]]:
+    def _lexical(self, question: str, docs: list[str] | None, n: int, stem: bool = True) -> list[tuple[int, float]]:
         allowed = self.text_chunks & np.isin(self.chunk_docs, docs) if docs else self.text_chunks
-        return self.store.lexical.search(question, n, allowed)
+        return self.store.lexical.search(question, n, allowed, stem=stem)
 
-    def retrieve(self, question: str, *, docs: list[str] | None = None, k: int | None = None) -> Retrieval:
+    def retrieve(self, question: str, *, docs: list[str] | None = None, k: int | None = None,
+                 language: str = "en") -> Retrieval:
+        """The top k provisions; a question not in English is searched with BM25 by the instruments' English
+        words for its legal words (the glossary; without one, its own words unstemmed), never with English
+        stemming or synonyms of its own words, the fusion leaning on the (multilingual) dense side, and the
+        provisions it names in its own language ("artículo 7(2)(f)") are found all the same."""
+        english = language == "en"
         k = k or self.settings.top_k
         n = self.settings.candidates
         docs = [d for d in docs if d in self.indexed_docs] if docs else None
         if not self.store.chunks:
             return Retrieval(passages=[], named=[], unmatched=[])
         words = without_instrument_names(question, list(self.sources.values()))
-        query_vector = self.embedder.embed_query(words)
-        keyword_query = expand_query(words, self.synonyms)
+        glossed = "" if english else self.english_words(words, language)
+        # the English words help the embedder too: it matches the question's language with English imperfectly
+        query_vector = self.embedder.embed_query(f"{words} {glossed}" if glossed else words)
+        keyword_query = expand_query(words, self.synonyms) if english else glossed or words
+        stem = english or bool(glossed)  # the glossary's words are English: stemmed as the index is
+        weights = ((self.settings.dense_weight, self.settings.lexical_weight) if english else
+                   (self.settings.other_language_dense_weight, self.settings.other_language_lexical_weight))
         dense = self._dense(query_vector, docs, n)
-        lexical = self._lexical(keyword_query, docs, n)
+        lexical = self._lexical(keyword_query, docs, n, stem=stem)
         hinted = [d for d in hinted_documents(question, list(self.sources.values()))
                   if d in self.indexed_docs and (not docs or d in docs)]
         if not self.settings.instrument_hints:
             hinted = []
         if hinted and hinted != docs:  # "what does Protocol II say about …": search inside it too
             dense = _merge(dense, self._dense(query_vector, hinted, n))
-            lexical = _merge(lexical, self._lexical(keyword_query, hinted, n))
+            lexical = _merge(lexical, self._lexical(keyword_query, hinted, n, stem=stem))
 
-        scores, best_dense, best_lexical = self._fuse(query_vector, dense, lexical)
+        scores, best_dense, best_lexical = self._fuse(query_vector, dense, lexical, weights)
 
-        named = named_references(question, list(self.sources.values()), self.indexed_docs if not docs else set(docs))
+        named = named_references(english_references(question), list(self.sources.values()),
+                                 self.indexed_docs if not docs else set(docs))
         found = {ref: self._named_units([ref]) for ref in named}
         exact = set().union(*found.values())
         for unit_position in scores:  # an instrument named in the question ranks its provisions higher
@@ -204,9 +223,11 @@ class Retriever:
     def _hint_bonus(self) -> float:
         return 0.1 if self.settings.fusion == "convex" else 1.0 / (self.settings.rrf_k + 1)
 
-    def _fuse(self, query_vector: np.ndarray, dense: list[tuple[int, float]], lexical: list[tuple[int, float]]):
-        """Unit scores from both rankings: reciprocal rank fusion, or (`fusion = "convex"`) a weighted
-        sum of the cosine similarity and the BM25 score scaled to the best candidate."""
+    def _fuse(self, query_vector: np.ndarray, dense: list[tuple[int, float]], lexical: list[tuple[int, float]],
+              weights: tuple[float, float]):
+        """Unit scores from both rankings, weighted (dense, lexical): reciprocal rank fusion, or
+        (`fusion = "convex"`) a weighted sum of the cosine similarity and the BM25 score scaled to the best
+        candidate."""
         best_dense: dict[int, float] = {}
         best_lexical: dict[int, float] = {}
         for ranking, best in ((dense, best_dense), (lexical, best_lexical)):
@@ -223,11 +244,10 @@ class Retriever:
             top_lexical = max(best_lexical.values(), default=0.0) or 1.0
             for unit_position in set(best_dense) | set(best_lexical):
                 scores[unit_position] = (
-                    self.settings.dense_weight * best_dense.get(unit_position, 0.0)
-                    + self.settings.lexical_weight * best_lexical.get(unit_position, 0.0) / top_lexical
+                    weights[0] * best_dense.get(unit_position, 0.0)
+                    + weights[1] * best_lexical.get(unit_position, 0.0) / top_lexical
                 )
             return scores, best_dense, best_lexical
-        weights = (self.settings.dense_weight, self.settings.lexical_weight)
         for ranking, weight in zip((dense, lexical), weights):
             seen: set[int] = set()
             for rank, (chunk_position, _) in enumerate(ranking):

@@ -74,14 +74,14 @@ file = "wigj-focus-areas.md"
 
 def make_small_project(home: Path, extra_manifest: str = "", **settings) -> Settings:
     """A project folder with a two-document manifest (plus `extra_manifest`) and its own mirror,
-    documents and index; the synonyms and scope files are the project's."""
+    documents and index; the synonyms, scope and glossary files are the project's."""
     mirror = home / "mirror"
     mirror.mkdir()
     for name in ("genocide-convention.md", "wigj-focus-areas.md"):
         shutil.copy(MIRROR / name, mirror / name)
     (home / "corpus").mkdir()
     (home / "corpus" / "sources.toml").write_text(SMALL_CORPUS + extra_manifest, encoding="utf-8")
-    for name in ("synonyms.toml", "scope.toml"):
+    for name in ("synonyms.toml", "scope.toml", "glossary.toml"):
         shutil.copy(PROJECT_ROOT / "corpus" / name, home / "corpus" / name)
     return Settings(home=home, mirror=mirror, **settings)
 

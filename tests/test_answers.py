@@ -88,7 +88,7 @@ def test_a_provision_that_does_not_exist_is_declined(assistant):
 def test_answer_json_has_the_documented_shape(assistant):
     data = assistant.ask("What is forced pregnancy?").model_dump()
     assert list(data) == ["question", "answer", "declined", "reason", "citations", "backend", "prompt_version",
-                          "query", "notice", "sentences", "related", "lead", "kind"]
+                          "query", "notice", "sentences", "related", "lead", "kind", "language"]
     assert list(data["related"][0]) == ["doc", "unit", "label", "score"]
     assert list(data["citations"][0]) == ["marker", "doc", "unit", "title", "short_title", "page", "quote", "score"]
 

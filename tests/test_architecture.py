@@ -10,10 +10,11 @@ from assistant.index import package_imports
 
 PACKAGE = PROJECT_ROOT / "assistant"
 LAYERS = [  # lowest first; a name stands for the module or the package of that name
-    ["config", "errors", "locators", "terms", "tokens", "prompts", "private", "conflicts"],
+    ["config", "errors", "locators", "terms", "tokens", "prompts", "private", "conflicts", "language",
+     "foreign_references", "glossary"],
     ["models"],
     ["corpus"],
-    ["chunking", "embedding", "lexical"],
+    ["chunking", "e5", "embedding", "lexical"],
     ["index"],
     ["uploads", "scope", "followups"],
     ["retrieval"],

@@ -18,7 +18,7 @@ def test_every_setting_is_documented_in_the_readme():
 
 
 def test_relative_paths_are_resolved_against_the_project_folder(tmp_path):
-    settings = Settings(home=tmp_path, index_dir="my-index", synonyms="", scope="")
+    settings = Settings(home=tmp_path, index_dir="my-index", synonyms="", scope="", glossary="")
     assert settings.index_dir == tmp_path / "my-index"
     assert settings.manifest == tmp_path / "corpus" / "sources.toml"
 

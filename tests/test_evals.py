@@ -18,7 +18,8 @@ from assistant.evals.suite import check_thresholds, evaluate, resolve_presets
 
 GOLD = load_dataset(PROJECT_ROOT / "evals/datasets/gold.jsonl")
 SMOKE = load_dataset(PROJECT_ROOT / "evals/datasets/smoke.jsonl")
-DATASETS = {"gold": GOLD, "fresh": load_dataset(PROJECT_ROOT / "evals/datasets/fresh.jsonl")}
+DATASETS = {name: load_dataset(PROJECT_ROOT / f"evals/datasets/{name}.jsonl")
+            for name in ("fresh", "multilingual", "multilingual-smoke")} | {"gold": GOLD}
 RS = "rome-statute"
 
 
@@ -94,7 +95,7 @@ def test_smoke_set_is_a_subset_of_gold_with_off_topic_questions():
     assert "bake" in off_topic and "red light" in off_topic and "tax" in off_topic
 
 
-@pytest.mark.parametrize("dataset", ["gold", "fresh"])
+@pytest.mark.parametrize("dataset", ["gold", "fresh", "multilingual", "multilingual-smoke"])
 def test_every_gold_pinpoint_exists_in_the_index(assistant, dataset):
     units = {(u.doc, u.unit) for u in assistant.store.units}
     missing = [(r.id, g) for r in DATASETS[dataset] for g in r.gold
@@ -102,7 +103,7 @@ def test_every_gold_pinpoint_exists_in_the_index(assistant, dataset):
     assert missing == []
 
 
-@pytest.mark.parametrize("dataset", ["gold", "fresh"])
+@pytest.mark.parametrize("dataset", ["gold", "fresh", "multilingual"])
 def test_every_key_fact_is_in_a_gold_provision(assistant, dataset):
     """Key facts are verbatim phrases of the gold provisions (or their articles)."""
     texts = {}
@@ -150,6 +151,10 @@ def test_a_held_out_set_is_reported_beside_the_first_with_no_bleed_on_unrelated_
     report = (folder / "report.md").read_text()
     assert f"## Held-out set: {path}" in report and "unrelated pairs: no bleed" in report
     assert f"default ({path})" in summary
+    assert f"## smoke and {path} side by side" in report  # both datasets' headline metrics in one table
+    overall = metrics["presets"]["default"]["overall"]
+    assert overall["embedder"] == "all-minilm-l6-v2" and overall["rss_mb"] > 0
+    assert overall["index_build_s"] is not None and "process RSS after the preset (MB)" in report
 
 
 def test_compare_prints_deltas_between_two_reports(small_report, tmp_path):

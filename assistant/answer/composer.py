@@ -65,25 +65,29 @@ class Composer:
         return alternatives
 
     def compose(self, text: str, passages: list[Passage], kind: QuestionKind, selection: Selection,
-                 docs: list[str] | None) -> Answer:
+                docs: list[str] | None, language: str = "en", words: str = "") -> Answer:
+        """The answer to `text`; `words` (default: the text) choose each provision's sentence to quote and
+        the definitions to add (for a question in another language, the English words of its legal words)."""
         if kind is QuestionKind.CONCORDANCE:
-            return self._concordance_answer(text, passages, selection, docs)
+            return self._concordance_answer(text, passages, selection, docs, language)
+        words = words or text
+
         def searched(passage: Passage | None) -> bool:  # nothing from an instrument the user did not tick
             return passage is not None and (docs is None or passage.doc in docs)
 
-        lookups = Lookups(definitions=lambda p: [d for d in self._definitions(p, text) if searched(d)],
-                          items=lambda p, leads: self._items(p, text, leads),
+        lookups = Lookups(definitions=lambda p: [d for d in self._definitions(p, words) if searched(d)],
+                          items=lambda p, leads: self._items(p, words, leads),
                           crime_provision=lambda p: crime if searched(crime := self._crime_provision(p)) else None)
-        return compose_answer(text, selection, kind, lookups)
+        return compose_answer(text, selection, kind, lookups, language=language, words=words)
 
     def _concordance_answer(self, text: str, passages: list[Passage], selection: Selection,
-                            docs: list[str] | None) -> Answer:
+                            docs: list[str] | None, language: str = "en") -> Answer:
         """Where the term the question asks about appears in the binding instruments (those retrieved
         first), where commentary uses it, and otherwise the closest provisions of law."""
         term = concordance_term(text) or ""
         occurrences = self.concordance.find(term, docs)
         if not occurrences.binding_instruments:  # only commentary is searched: nothing to say of the law
-            return compose_answer(text, selection, QuestionKind.PROVISION)
+            return compose_answer(text, selection, QuestionKind.PROVISION, language=language)
         closest = self._closest_law(term, docs) if not occurrences.binding else selection
         retrieved = {(p.doc, p.unit): p for p in passages}
         binding = [retrieved.get((u.doc, u.unit)) or self._passage(u) for u in occurrences.binding]
@@ -93,7 +97,7 @@ class Composer:
         found = [p for p in found if conflict_of_provision(p) in (None, asked)] if asked else found
         commentary = [retrieved.get((u.doc, u.unit)) or self._passage(u) for u in occurrences.commentary]
         commentary = sorted(commentary, key=lambda p: (p.score == 0.0, -p.score))
-        return compose_concordance(text, occurrences, found, commentary, closest)
+        return compose_concordance(text, occurrences, found, commentary, closest, language)
 
     def _closest_law(self, term: str, docs: list[str] | None) -> Selection:
         """The provisions of law closest to a term the law does not use, searched with the instruments'

@@ -88,29 +88,30 @@ def _label(passage: Passage) -> str:
     return passage.citation_label
 
 
-def _line(passage: Passage, quote: str, marker: int) -> list[str]:
+def _line(passage: Passage, quote: str, marker: int, language: str = "en") -> list[str]:
     """A quoted provision: one line, or one line per element of a crime."""
-    template = load_prompt("commentary_line" if is_commentary(passage) else "extractive_line")
+    template = load_prompt("commentary_line" if is_commentary(passage) else "extractive_line", language)
     first, *rest = quote.split("\n")
     return [template.format(label=_label(passage), quote=first.strip(), marker=marker),
             *(f"{piece.strip()} [{marker}]" for piece in rest)]
 
 
-def _lead(passage: Passage, quote: str, kind: QuestionKind, crime_provision: Passage | None = None) -> list[str]:
+def _lead(passage: Passage, quote: str, kind: QuestionKind, crime_provision: Passage | None = None,
+          language: str = "en") -> list[str]:
     """The opening sentence(s): a fixed connective and the verbatim quote of the strongest provision
     (for the Elements of a crime, naming the Statute provision of the crime when there is one)."""
     if kind is QuestionKind.ELEMENTS and lists_elements(passage):
         crime = heading_name(passage.heading)
-        crime = crime[:1].lower() + crime[1:]
-        if crime_provision is not None:
-            crime = load_prompt("crime_under").format(crime=crime, provision=_label(crime_provision))
-        opening = load_prompt("lead_elements").format(label=_label(passage), crime=crime, marker=1)
+        under = ("" if crime_provision is None
+                 else " " + load_prompt("crime_under", language).format(provision=_label(crime_provision)))
+        opening = load_prompt("lead_elements", language).format(
+            label=_label(passage), crime=crime[:1].lower() + crime[1:], under=under, marker=1)
         return [opening, *(f"{piece.strip()} [1]" for piece in quote.split("\n"))]
     if is_commentary(passage):
         name = "lead_commentary"
     else:
         name = "lead_definition" if kind is QuestionKind.DEFINITION and DEFINES.search(quote) else "lead_provision"
-    return [load_prompt(name).format(label=_label(passage), quote=quote, marker=1)]
+    return [load_prompt(name, language).format(label=_label(passage), quote=quote, marker=1)]
 
 
 def check_lead(lead: str, passage: Passage, quote: str) -> SentenceCheck:
@@ -143,19 +144,23 @@ class Lookups:
 
 def compose_answer(
     question: str, selection: Selection, kind: QuestionKind = QuestionKind.PROVISION, lookups: Lookups = Lookups(),
+    language: str = "en", words: str = "",
 ) -> Answer:
     """Lead from the strongest cited provision, then the other cited provisions (and the definitions
-    they point to), grouped by instrument. A quote that ends by announcing a list ("… where:", "…
+    they point to), grouped by instrument; the fixed words in `language`, the quotes verbatim, each
+    provision's sentence chosen by `words` (the question's, or the English words for the legal words
+    of a question in another language). A quote that ends by announcing a list ("… where:", "…
     inter alia:") is followed by its items, each cited at its own pinpoint. Elements that lead name
     the Statute provision of the crime, which comes first among the related provisions."""
+    words = words or question
     if not selection.cited:
         raise ValueError("an answer needs at least one provision to cite")
     lead_passage, *others = selection.cited
     # Elements that lead are quoted whole, whatever was asked of them: one element alone misleads
     lead_kind = QuestionKind.ELEMENTS if lists_elements(lead_passage) else kind
-    lead_quote = best_quote(lead_passage, question, kind=lead_kind)
+    lead_quote = best_quote(lead_passage, words, kind=lead_kind)
     crime = lookups.crime_provision(lead_passage) if lead_kind is QuestionKind.ELEMENTS else None
-    lines = _lead(lead_passage, lead_quote, lead_kind, crime)
+    lines = _lead(lead_passage, lead_quote, lead_kind, crime, language)
     checks = [check_lead(lines[0], lead_passage, lead_quote.split("\n")[0])]
     citations = [Citation.of(1, lead_passage, lead_quote)]
 
@@ -183,23 +188,22 @@ def compose_answer(
     for passage in supporting:
         if _key(passage) in {(c.doc, c.unit) for c in citations}:  # already quoted as an item of a list
             continue
-        quote = best_quote(passage, question, kind=kind)
+        quote = best_quote(passage, words, kind=kind)
         found = listed(passage, quote)
         if announces_list(quote) and not found:  # "For the purpose of paragraph 1:" says nothing alone
             unquoted.append(passage)
             continue
         marker = len(citations) + 1
         if _key(passage) in pointed_from:
-            lines.append(load_prompt("definition_line").format(
+            lines.append(load_prompt("definition_line", language).format(
                 label=_label(passage), referrer=pointed_from[_key(passage)].unit, quote=quote, marker=marker))
         else:
-            lines += _line(passage, quote, marker)
+            lines += _line(passage, quote, marker, language)
         citations.append(Citation.of(marker, passage, quote))
         add_items(found)
     return Answer(question=question, answer="\n".join(lines), declined=False, citations=citations,
                   related=_not_quoted([*([crime] if crime else []), *unquoted, *selection.related], citations),
-                  lead=lines[0], sentences=checks,
-                  kind=kind.value)
+                  lead=lines[0], sentences=checks, kind=kind.value, language=language)
 
 
 def _key(passage: Passage) -> tuple[str, str]:
@@ -214,6 +218,7 @@ def _not_quoted(passages: list[Passage], citations: list[Citation]) -> list[Rela
 
 def compose_concordance(
     question: str, occurrences: Occurrences, found: list[Passage], commentary: list[Passage], closest: Selection,
+    language: str = "en",
 ) -> Answer:
     """Where the term appears verbatim in the binding instruments (`found`: the provisions to quote),
     or that it appears in none of them, then where commentary uses it, then the closest provisions."""
@@ -232,29 +237,34 @@ def compose_concordance(
         named = [f"{_place(p, i == 0 or p.doc != places[i - 1][0].doc)} [{cite(p, q)}]"
                  for i, (p, q) in enumerate(places)]
         more = len(occurrences.binding) - len(places)
-        lead = load_prompt("lead_term_found").format(term=term, places=_joined(named))
+        lead = load_prompt("lead_term_found", language).format(
+            term=term, places=_joined(named))
         if more > 0:
-            lead += ", " + load_prompt("lead_term_more" if more > 1 else "lead_term_one_more").format(count=more)
+            more_words = load_prompt("lead_term_more" if more > 1 else "lead_term_one_more", language)
+            lead += ", " + more_words.format(count=more)
         lead += "."
         lines.append(lead)
-        lines += [line for (p, q), marker in zip(places, range(1, len(places) + 1)) for line in _line(p, q, marker)]
+        lines += [line for (p, q), marker in zip(places, range(1, len(places) + 1))
+                  for line in _line(p, q, marker, language)]
     else:
-        lead = load_prompt("lead_term_absent").format(term=term, instruments=", ".join(occurrences.binding_instruments))
+        lead = load_prompt("lead_term_absent", language).format(
+            term=term, instruments=", ".join(occurrences.binding_instruments))
         lines.append(lead)
     for passage in commentary[:1]:
         quote = best_quote(passage, question, term=term)
-        lines += _line(passage, quote, cite(passage, quote))
+        lines += _line(passage, quote, cite(passage, quote), language)
     closest_law = [p for p in closest.cited if _key(p) not in {_key(q) for q in quoted} and not is_commentary(p)]
     if not places and closest_law:
-        lines.append(load_prompt("closest_provisions"))
+        lines.append(load_prompt("closest_provisions", language))
     for passage in ([] if places else closest_law):
         quote = best_quote(passage, question)
         if not announces_list(quote):  # a chapeau without its items ("… the following principles:")
-            lines += _line(passage, quote, cite(passage, quote))
+            lines += _line(passage, quote, cite(passage, quote), language)
     check = check_concordance(lead, term, [p for p, _ in places], len(occurrences.binding))
     related = _not_quoted([*closest.cited, *closest.related], citations)
     return Answer(question=question, answer="\n".join(lines), declined=False, citations=citations,
-                  related=related, lead=lead, sentences=[check], kind=QuestionKind.CONCORDANCE.value)
+                  related=related, lead=lead, sentences=[check], kind=QuestionKind.CONCORDANCE.value,
+                  language=language)
 
 
 def check_concordance(lead: str, term: str, places: list[Passage], binding_count: int) -> SentenceCheck:
@@ -282,10 +292,11 @@ def _joined(items: list[str]) -> str:
 
 
 def decline(question: str, instruments: list[str], reason: str, why: str = "",
-            closest: list[Passage] | None = None) -> Answer:
-    """A decline in plain words (`why`; `reason` keeps the measurement for the JSON), with the
-    closest provisions as related, when any are near enough to help."""
-    searched = load_prompt("decline_searched").format(instruments=", ".join(instruments)) if instruments else ""
-    text = " ".join(part for part in (why or load_prompt("decline"), searched) if part)
+            closest: list[Passage] | None = None, language: str = "en") -> Answer:
+    """A decline in plain words (`why`, in the question's language; `reason` keeps the measurement for
+    the JSON, in English), with the closest provisions as related, when any are near enough to help."""
+    searched = (load_prompt("decline_searched", language).format(instruments=", ".join(instruments))
+                if instruments else "")
+    text = " ".join(part for part in (why or load_prompt("decline", language), searched) if part)
     return Answer(question=question, answer=text, declined=True, reason=reason,
-                  related=related_of(closest or []))
+                  related=related_of(closest or []), language=language)

@@ -56,6 +56,16 @@ ANY_MENTION = re.compile(
     re.IGNORECASE)
 TERM_PATTERNS = (IS_TERM_A_CRIME, DOES_IT_MENTION, DOES_IT_APPEAR, DOES_IT_USE, SAYS_ANYTHING, ANY_MENTION)
 LEADING_WORD = re.compile(WORD, re.IGNORECASE)
+# The same two kinds asked in Spanish, French, Portuguese, Russian, Ukrainian or Arabic.
+ELEMENTS_QUESTION_OTHER = re.compile(
+    r"\belementos\b|\béléments?\b|\bprobar(?:se)?\b|\bprouv|\bprovad?[oa]?\b|\bprovar\b"
+    r"|элемент|елемент|доказ|довест|довед|أركان|عناصر|إثبات|اثبات|يثبت|يجب إثبات",
+    re.IGNORECASE)
+DEFINITION_QUESTION_OTHER = re.compile(
+    r"\bdefin[ei]|\bdéfini|\bqu[ée] es\b|\bqu['’]est-ce qu|\bo que (?:é|são|significa)\b|\bsignifi"
+    r"|определ|что так(?:ое|ие)|что означа|визнач|що так(?:е|і)|що означа"
+    r"|تعريف|يعرّف|يعرف|ما هو|ما هي|ما معنى|ماذا يعني",
+    re.IGNORECASE)
 LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 TRAILING_ARTICLE = re.compile(r"\s+(?:a|an|the)$", re.IGNORECASE)
 QUOTES = "“”\"'‘’"
@@ -68,6 +78,10 @@ def question_kind(question: str) -> QuestionKind:
     if ELEMENTS_QUESTION.search(text):
         return QuestionKind.ELEMENTS
     if DEFINITION_QUESTION.search(text):
+        return QuestionKind.DEFINITION
+    if ELEMENTS_QUESTION_OTHER.search(text):
+        return QuestionKind.ELEMENTS
+    if DEFINITION_QUESTION_OTHER.search(text):
         return QuestionKind.DEFINITION
     return QuestionKind.PROVISION
 

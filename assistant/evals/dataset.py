@@ -17,6 +17,8 @@ class EvalRecord(BaseModel):
     key_facts: list[str] = Field(default_factory=list)
     answerable: bool = True
     history: list[str] = Field(default_factory=list)
+    language: str = Field(default="en", description="The question's language (the multilingual set: es, fr, ar, …).")
+    source: str = Field(default="", description="The gold question it translates (the multilingual set).")
 
 
 def load_dataset(path: Path) -> list[EvalRecord]:

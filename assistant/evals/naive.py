@@ -7,7 +7,7 @@ from __future__ import annotations
 from assistant.config import Settings
 from assistant.corpus.manifest import load_manifest
 from assistant.corpus.sync import document_status
-from assistant.embedding import load_embedder
+from assistant.embedding import MINILM, load_embedder
 from assistant.evals.metrics import normalise
 from assistant.models import Unit
 
@@ -35,7 +35,7 @@ class NaivePipeline:
         from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
         LISettings.llm = None
-        embedder = load_embedder(settings.embedding_package)
+        embedder = load_embedder(MINILM, settings.embedding_package)  # the baseline is the English pipeline
         LISettings.embed_model = HuggingFaceEmbedding(model_name=embedder.model_path, device="cpu")
         documents = []
         for result in document_status(load_manifest(settings.manifest), settings.documents_dir):

@@ -17,7 +17,9 @@ SUMMARY_KEYS = [
     ("quote_validity", "quote validity"), ("key_fact_coverage", "key-fact coverage"),
     ("decline_recall", "out-of-scope declined"), ("decline_precision", "decline precision"),
     ("wrongly_declined", "answerable wrongly declined"), ("latency_p50_ms", "latency p50 (ms)"),
-    ("latency_p95_ms", "latency p95 (ms)"),
+    ("latency_p95_ms", "latency p95 (ms)"), ("embedder", "embedder"),
+    ("index_build_s", "index build (s, from its manifest)"), ("index_embed_s", "of which embedding (s)"),
+    ("rss_mb", "process RSS after the preset (MB)"),
 ]
 VERIFIER_KEYS = [
     ("generated_answers", "answers written by the model"), ("sentences_kept", "sentences kept"),
@@ -76,7 +78,7 @@ def write_report(folder: Path, dataset: str, results: dict[str, list[dict]], sum
     _plots(folder, results, summary)
     text = _markdown(dataset, results, summary, context, notes)
     if held_out:
-        text += _held_out_markdown(held_out)
+        text += _both_sets(dataset, summary, held_out) + _held_out_markdown(held_out)
     (folder / "report.md").write_text(text, encoding="utf-8")
     return folder
 
@@ -93,13 +95,33 @@ def _side_by_side(summary: dict, presets: list[str]) -> str:
                                          for key, label in SUMMARY_KEYS])
 
 
+HELD_OUT_NOTES = {
+    "fresh": "Written before the answer work was tuned and never tuned on: read these numbers as the ones a new "
+             "question gets.",
+    "multilingual": "The gold questions translated and rephrased in Spanish, French, Portuguese, Russian, Ukrainian "
+                    "and Arabic, with their gold provisions. Written with the glossary and the multilingual "
+                    "settings in view: not a held-out set.",
+}
+BOTH_KEYS = ["article_hit@5", "pinpoint_hit@5", "answer_article_hit@5", "citation_precision", "lead_verified",
+             "decline_recall", "wrongly_declined", "latency_p95_ms", "embedder", "index_build_s", "rss_mb"]
+
+
+def _both_sets(dataset: str, summary: dict, held_out: HeldOut) -> str:
+    """The headline metrics of both datasets, preset by preset, in one table."""
+    labels = dict(SUMMARY_KEYS)
+    columns = [(name, data) for name in summary for data in ((dataset, summary), (held_out.dataset, held_out.summary))]
+    header = ["metric", *(f"{name} ({label})" for name, (label, _) in columns)]
+    rows = [[labels[key], *(_fmt(data[name]["overall"].get(key)) for name, (_, data) in columns)] for key in BOTH_KEYS]
+    return "\n".join(["", f"## {dataset} and {held_out.dataset} side by side", "", _table(header, rows), ""])
+
+
 def _held_out_markdown(held_out: HeldOut) -> str:
     presets = list(held_out.results)
     kinds = held_out.summary[presets[0]]["by_kind"]
+    note = HELD_OUT_NOTES.get(Path(held_out.dataset).stem, "A second dataset, run with the same presets.")
     return "\n".join([
         "", f"## Held-out set: {held_out.dataset}", "",
-        "Written before the answer work was tuned and never tuned on: read these numbers as the ones a new "
-        "question gets.", "", _side_by_side(held_out.summary, presets), "",
+        note, "", _side_by_side(held_out.summary, presets), "",
         f"### {presets[0]}: by kind", "",
         _table(["kind", "questions", *TOPIC_KEYS, "out-of-scope declined"],
                [[name, str(entry["questions"]), *(_fmt(entry.get(k)) for k in TOPIC_KEYS),
@@ -187,7 +209,7 @@ def compare(a: Path, b: Path) -> str:
         lines.append(f"{preset}:")
         for key, label in SUMMARY_KEYS:
             va, vb = first["presets"][preset]["overall"].get(key), second["presets"][preset]["overall"].get(key)
-            if va is None or vb is None:
+            if not isinstance(va, int | float) or not isinstance(vb, int | float):
                 continue
             delta = vb - va
             mark = "" if abs(delta) < 1e-9 else ("  ▲" if delta > 0 else "  ▼")

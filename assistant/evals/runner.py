@@ -30,6 +30,7 @@ class Preset(BaseModel):
     settings: dict[str, Any] = Field(default_factory=dict)  # overrides of assistant.config.Settings
     baseline: bool = False  # run the naive llama-index pipeline instead of the assistant
     needs_model: bool = False  # answers are written by the model in ASSISTANT_LLM_*: not part of `all`
+    own_index: bool = False  # another embedder, searching its own index (built beforehand): not part of `all`
 
     @field_validator("settings")
     @classmethod
@@ -139,6 +140,15 @@ def run_preset(preset: Preset, bot: Assistant, records: list[EvalRecord], progre
         configured = bot.configured(**preset.settings)
         run = lambda record: run_assistant(configured, record)  # noqa: E731
     return [run(record) for record in tqdm(records, desc=preset.name, disable=not progress, unit="q")]
+
+
+def resources(bot: Assistant, preset: Preset) -> dict:
+    """What the preset's index cost to build (from its manifest: seconds in all and embedding) and its
+    embedder; the process's memory is added by the caller."""
+    configured = bot if preset.baseline else bot.configured(**preset.settings)
+    manifest = configured.store.manifest
+    return {"embedder": configured.settings.embedding, "index_build_s": manifest.get("build_seconds"),
+            "index_embed_s": manifest.get("embed_seconds")}
 
 
 def _mean(rows: list[dict], key: str) -> float | None:

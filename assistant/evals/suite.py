@@ -7,11 +7,21 @@ import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 
+from assistant.bench_probe import memory_mb
 from assistant.config import Settings
 from assistant.core import Assistant
 from assistant.evals.dataset import load_dataset
 from assistant.evals.report import SUMMARY_KEYS, HeldOut, write_report
-from assistant.evals.runner import ANSWER_KEYS, RETRIEVAL_KEYS, Preset, aggregate, breakdown, load_presets, run_preset
+from assistant.evals.runner import (
+    ANSWER_KEYS,
+    RETRIEVAL_KEYS,
+    Preset,
+    aggregate,
+    breakdown,
+    load_presets,
+    resources,
+    run_preset,
+)
 from assistant.prompts import prompt_version
 
 
@@ -38,7 +48,7 @@ def available_presets(settings: Settings) -> dict[str, Preset]:
 
 def runs_in_all(available: dict[str, Preset]) -> list[str]:
     """What `--preset all` runs: every preset but those that need a language model (they are named)."""
-    return [name for name, preset in available.items() if not preset.needs_model]
+    return [name for name, preset in available.items() if not preset.needs_model and not preset.own_index]
 
 
 def resolve_presets(settings: Settings, spec: str) -> list[str]:
@@ -51,10 +61,10 @@ def resolve_presets(settings: Settings, spec: str) -> list[str]:
     return names
 
 
-def _summarise(results: dict[str, list[dict]]) -> dict:
+def _summarise(results: dict[str, list[dict]], costs: dict[str, dict] | None = None) -> dict:
     return {
         name: {
-            "overall": aggregate(rows),
+            "overall": {**aggregate(rows), **(costs or {}).get(name, {})},
             "by_topic": breakdown(rows, "topic", RETRIEVAL_KEYS + ANSWER_KEYS),
             "by_kind": breakdown(rows, "kind", RETRIEVAL_KEYS + ANSWER_KEYS),
         }
@@ -75,13 +85,17 @@ def evaluate(settings: Settings, dataset: str, names: list[str], *, limit: int |
     chosen = [available[name] for name in names]
     records = _records(settings, dataset, limit)
     bot = Assistant.open(settings.with_overrides(search_uploads=False))  # the corpus only, comparable runs
-    results = {preset.name: run_preset(preset, bot, records, progress) for preset in chosen}
-    summary = _summarise(results)
-    second = None
-    if held_out:
-        held_records = _records(settings, held_out, limit)
-        held_results = {preset.name: run_preset(preset, bot, held_records, progress) for preset in chosen}
-        second = HeldOut(held_out, held_results, _summarise(held_results))
+    results, costs = {}, {}
+    held_records = _records(settings, held_out, limit) if held_out else []
+    held_results = {}
+    for preset in chosen:
+        costs[preset.name] = resources(bot, preset)
+        results[preset.name] = run_preset(preset, bot, records, progress)
+        if held_out:
+            held_results[preset.name] = run_preset(preset, bot, held_records, progress)
+        costs[preset.name]["rss_mb"] = round(memory_mb("VmRSS"))  # the process, after this preset's questions
+    summary = _summarise(results, costs)
+    second = HeldOut(held_out, held_results, _summarise(held_results, costs)) if held_out else None
     now = datetime.now(UTC)
     folder = out or settings.evals_dir / "reports" / f"{now:%Y-%m-%d}-{dataset}-{_label(names, available)}"
     context = {

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 from assistant.models import Answer, Source, Unit
+from assistant.prompts import load_prompt
 from assistant.ui.originals import source_link_html
 
 MARKER = re.compile(r"\[(\d+)\]")
@@ -37,7 +38,8 @@ def checklist_href(locator: str) -> str:
 
 
 def related_heading(answer: Answer) -> str:
-    return "Closest provisions (they do not answer it)" if answer.declined else "Related provisions (not quoted)"
+    """In the question's language, like the answer's other fixed words."""
+    return load_prompt("label_closest" if answer.declined else "label_related", answer.language)
 
 
 def related_markdown(answer: Answer, turn: int) -> str:
@@ -48,7 +50,9 @@ def related_markdown(answer: Answer, turn: int) -> str:
 
 def searched_as(answer: Answer) -> str:
     """"Searched as: …" when a follow-up was searched with words of the conversation, else ""."""
-    return f"Searched as: {answer.query}" if answer.query and answer.query != answer.question else ""
+    if not answer.query or answer.query == answer.question:
+        return ""
+    return load_prompt("label_searched_as", answer.language).format(query=answer.query)
 
 
 def linked_markdown(text: str, turn: int) -> str:

@@ -87,11 +87,11 @@ def _answer(markers: list[tuple[str, str, str]], turn: str, section: str, text: 
 
 def decline_wording(settings: Settings | None = None) -> DeclineWording:
     """The app's decline wording as patterns over the plain text of a reply: the line naming the instruments
-    searched (`decline_searched`), and each way a decline opens (`decline`, `decline_unknown_provision`, every
+    searched (`decline_searched`), and each way a decline opens (`decline`, `decline_no_provision`, every
     reason of the scope file and of the manifest's optional documents)."""
     settings = settings or Settings()
     scope = load_scope(settings.scope, load_manifest(settings.manifest), indexed=set())
-    openings = [load_prompt("decline"), load_prompt("decline_unknown_provision"), *(e.reason for e in scope)]
+    openings = [load_prompt("decline"), load_prompt("decline_no_provision"), *(e.reason for e in scope)]
     searched = re.compile(r"(?:^|\s)" + _template(load_prompt("decline_searched")))
     return DeclineWording(searched=searched, openings=[re.compile(_template(o)) for o in dict.fromkeys(openings)])
 
