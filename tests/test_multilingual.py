@@ -139,8 +139,34 @@ def multilingual(tmp_path_factory):
         shutil.copy(PROJECT_ROOT / "corpus" / name, home / "corpus" / name)
     settings = Settings(home=home, mirror=mirror, uploads_dir=home / "uploads", embedding="multilingual-e5-small")
     sync_corpus(load_manifest(settings.manifest), mirror, settings.documents_dir, download=False, timeout=0)
+    build_index(settings.for_english(), progress=False)  # English questions are searched there
     build_index(settings, progress=False)
     return Assistant.open(settings)
+
+
+def test_english_questions_go_to_the_english_index_and_the_others_to_the_multilingual_one(multilingual):
+    assert multilingual.english is not None
+    assert multilingual.english.settings.embedding == "all-minilm-l6-v2"
+    assert multilingual.english.settings.index_dir == multilingual.settings.home / "index"
+    assert multilingual.english.uploads is multilingual.uploads  # one set of uploads, embedded with e5
+
+
+def test_an_english_question_is_answered_as_the_english_index_answers_it(multilingual):
+    from assistant.core import Assistant
+
+    question = "What must be proved for the crime against humanity of rape?"
+    english_only = Assistant.open(multilingual.settings.for_english())
+    routed, alone = multilingual.ask(question), english_only.ask(question)
+    assert not routed.declined
+    assert routed.answer == alone.answer
+    assert [(c.doc, c.unit) for c in routed.citations] == [(c.doc, c.unit) for c in alone.citations]
+
+
+def test_every_question_can_be_searched_in_the_multilingual_index_alone(multilingual):
+    alone = multilingual.configured(english_embedding="multilingual-e5-small")
+    assert alone.english is None
+    answer = alone.ask("What must be proved for the crime against humanity of rape?")
+    assert answer.citations[0].doc == "elements-of-crimes" and answer.citations[0].unit.startswith("art. 7(1)(g)-1")
 
 
 def test_the_index_records_its_embedder_and_another_one_makes_it_stale(multilingual):
