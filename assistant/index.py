@@ -407,7 +407,8 @@ def _write_vectors(settings: Settings, path: Path, name: str, chunks: list[Chunk
     client = chroma_client(settings, path)
     # Below its sync threshold (1,000 by default) Chroma keeps the vectors in SQLite and rewrites the HNSW
     # files at every open, so a small index would fail its checksums once opened: write them out at build.
-    written_out = {"hnsw:sync_threshold": max(2, min(1000, len(chunks))), "hnsw:batch_size": max(2, min(100, len(chunks)))}
+    written_out = {"hnsw:sync_threshold": max(2, min(1000, len(chunks))),
+                   "hnsw:batch_size": max(2, min(100, len(chunks)))}
     collection = client.create_collection(name, embedding_function=None,
                                           metadata={"hnsw:space": "cosine", **written_out})
     add_chunks(collection, chunks, vectors)

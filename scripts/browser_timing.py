@@ -25,19 +25,16 @@ import argparse
 import json
 import os
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import urlparse
-from urllib.request import urlopen
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant.evals.metrics import percentile  # noqa: E402 - after the project is on the path
+from scripts.server_process import start_server, stop_server, wait_until_up  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright never downloads a browser here
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -84,12 +81,6 @@ class NotAnAnswer(RuntimeError):
     """The page showed something other than a cited answer or a decline."""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def load_average() -> str:
     return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
@@ -101,19 +92,6 @@ def questions(dataset: Path, count: int) -> list[str]:
     if count > len(single):
         raise SystemExit(f"{dataset} has only {len(single)} single-turn questions")
     return [single[i * len(single) // count] for i in range(count)]
-
-
-def wait_until_up(url: str, server: subprocess.Popen | None, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server is not None and server.poll() is not None:
-            raise SystemExit(f"assistant serve exited with code {server.returncode}")
-        try:
-            with urlopen(url, timeout=5):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"the app at {url} did not start within {timeout:.0f} s")
 
 
 def time_question(browser, url: str, question: str, timeout_ms: float) -> tuple[float, float]:
@@ -194,12 +172,7 @@ def main() -> int:
             if urlparse(url).hostname not in LOOPBACK:
                 raise SystemExit("refused: the timing only targets this machine (127.0.0.1)")
         else:  # uploads and temporary files of its own: the developer's uploads neither change nor slow answers
-            port = free_port()
-            url = f"http://127.0.0.1:{port}/"
-            env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "TMPDIR": scratch,
-                   "ASSISTANT_UPLOADS_DIR": str(Path(scratch) / "uploads")}
-            server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "assistant"), "serve", "--port", str(port)],
-                                      cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            server, url = start_server(env={"TMPDIR": scratch, "ASSISTANT_UPLOADS_DIR": str(Path(scratch) / "uploads")})
         try:
             wait_until_up(url, server)
             print(f"load average before: {load_average()}")
@@ -210,12 +183,7 @@ def main() -> int:
             return 1
         finally:
             if server is not None:
-                server.terminate()
-                try:
-                    server.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    server.kill()
-                    server.wait()
+                stop_server(server)
     return 0
 
 

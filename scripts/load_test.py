@@ -24,15 +24,12 @@ import json
 import math
 import os
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse
-from urllib.request import urlopen
 
 from pydantic import BaseModel
 
@@ -47,6 +44,7 @@ from assistant.ui.replies import (  # noqa: E402
     message_text,
     plain,
 )
+from scripts.server_process import start_server, stop_server, wait_until_up  # noqa: E402
 
 GOLD = ROOT / "evals" / "datasets" / "gold.jsonl"
 LOCAL = ("127.0.0.1", "localhost", "::1")
@@ -299,50 +297,6 @@ def print_report(report: Report) -> None:
           f"after: {' '.join(f'{x:.2f}' for x in report.load_average)} ({os.cpu_count()} CPUs)")
     for error in report.first_errors:
         print(f"error: {error}")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(url: str, server: subprocess.Popen | None, log: Path | None, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server is not None and server.poll() is not None:
-            tail = log.read_text(errors="replace")[-2000:] if log else ""
-            raise SystemExit(f"the app exited with code {server.returncode} before serving:\n{tail}")
-        try:
-            with urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"the app at {url} did not start within {timeout:.0f} s")
-
-
-def start_server(log: Path) -> tuple[subprocess.Popen, str]:
-    """`assistant serve` on a free loopback port, in a session of its own (Ctrl+C reaches this script, which
-    stops it with SIGTERM so that it removes its temporary folder)."""
-    port = free_port()
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
-    with log.open("wb") as out:
-        server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "assistant"), "serve", "--port", str(port)], cwd=ROOT,
-                                  env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    return server, f"http://127.0.0.1:{port}/"
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    """SIGTERM, then SIGKILL if it has not stopped in 30 s; a second Ctrl+C does not cut this short."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    if server.poll() is None:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=30)
 
 
 def main(argv: list[str] | None = None) -> int:
