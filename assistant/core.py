@@ -226,7 +226,7 @@ class Assistant:
         instruments = self._instrument_names(docs, uploads)
         answer = self._decline_reason(text, passages, retrieval, instruments, language)
         if answer is None:
-            kind = question_kind(text)
+            kind = question_kind(text, detected)
             if kind is QuestionKind.PROVISION and query != text:  # "And in a non-international armed conflict?"
                 kind = question_kind(query)
             # a question in another language is weighed by the instruments' English words for its legal words

@@ -194,9 +194,10 @@ class Retriever:
                   if d in self.indexed_docs and (not docs or d in docs)]
         if not self.settings.instrument_hints:
             hinted = []
-        if hinted and hinted != docs:  # "what does Protocol II say about …": search inside it too
-            dense = _merge(dense, self._dense(query_vector, hinted, n))
-            lexical = _merge(lexical, self._lexical(keyword_query, hinted, n, stem=stem))
+        # "what does Protocol II say about …": search inside it too; inside each one when several are named
+        for searched in ([hinted] if len(hinted) == 1 else [[d] for d in hinted]) if hinted != docs else []:
+            dense = _merge(dense, self._dense(query_vector, searched, n))
+            lexical = _merge(lexical, self._lexical(keyword_query, searched, n, stem=stem))
 
         scores, best_dense, best_lexical = self._fuse(query_vector, dense, lexical, weights)
 
@@ -209,6 +210,8 @@ class Retriever:
                 scores[unit_position] += self._hint_bonus
         ranked = sorted(scores, key=lambda u: -scores[u])
         ranked = self._keep_each_retrievers_best(ranked, dense, lexical, self.settings.top_k)
+        if len(hinted) > 1:
+            ranked = self._keep_each_named_instruments_best(ranked, hinted, self.settings.top_k)
         if self.settings.link_elements:
             ranked = self._elaborated_before_elaborating(ranked, docs)
         exact_ranked = sorted(exact, key=lambda u: (-scores.get(u, 0.0), u))
@@ -269,6 +272,15 @@ class Retriever:
             favourites += [u for u in units[:keep] if u not in favourites]
         if not favourites:
             return ranked
+        head = ranked[: max(0, k - len(favourites))]
+        head += [u for u in favourites if u not in head]
+        return sorted(head, key=ranked.index) + [u for u in ranked if u not in head]
+
+    def _keep_each_named_instruments_best(self, ranked: list[int], hinted: list[str], k: int) -> list[int]:
+        """A question naming several instruments ("… under the Fourth Geneva Convention and the Rome Statute?")
+        keeps the best provision of each in the top k, however strongly one of them matches."""
+        best_of = [next((u for u in ranked if self.store.units[u].doc == doc), None) for doc in hinted]
+        favourites = [u for u in dict.fromkeys(best_of) if u is not None]
         head = ranked[: max(0, k - len(favourites))]
         head += [u for u in favourites if u not in head]
         return sorted(head, key=ranked.index) + [u for u in ranked if u not in head]

@@ -66,22 +66,26 @@ DEFINITION_QUESTION_OTHER = re.compile(
     r"|определ|что так(?:ое|ие)|что означа|визнач|що так(?:е|і)|що означа"
     r"|تعريف|يعرّف|يعرف|ما هو|ما هي|ما معنى|ماذا يعني",
     re.IGNORECASE)
+# A verb in -ing with an object ("attacking a hospital", "forcing women to marry"), not a term ("trafficking in
+# persons", "forced marriage"): a description of conduct, which no instrument uses word for word.
+CONDUCT = re.compile(r"^\w+ing\s+(?!(?:in|of|for|by|with|into|on|as|and|or)\b)\w", re.IGNORECASE)
 LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 TRAILING_ARTICLE = re.compile(r"\s+(?:a|an|the)$", re.IGNORECASE)
 QUOTES = "“”\"'‘’"
 
 
-def question_kind(question: str) -> QuestionKind:
+def question_kind(question: str, language: str = "en") -> QuestionKind:
+    """What the question asks for; a question in another language by its own words ("¿Qué elementos …?")."""
     text = question.strip()
+    if language != "en":
+        if ELEMENTS_QUESTION_OTHER.search(text):
+            return QuestionKind.ELEMENTS
+        return QuestionKind.DEFINITION if DEFINITION_QUESTION_OTHER.search(text) else QuestionKind.PROVISION
     if concordance_term(text):
         return QuestionKind.CONCORDANCE
     if ELEMENTS_QUESTION.search(text):
         return QuestionKind.ELEMENTS
     if DEFINITION_QUESTION.search(text):
-        return QuestionKind.DEFINITION
-    if ELEMENTS_QUESTION_OTHER.search(text):
-        return QuestionKind.ELEMENTS
-    if DEFINITION_QUESTION_OTHER.search(text):
         return QuestionKind.DEFINITION
     return QuestionKind.PROVISION
 
@@ -97,4 +101,6 @@ def concordance_term(question: str) -> str | None:
     term = TRAILING_ARTICLE.sub("", term)
     if not term or len(term.split()) > 5 or re.search(r"\b(?:it|this|that|they|there)\b", term, re.IGNORECASE):
         return None  # "Is it a crime …" is a follow-up, not a term to look up
+    if CONDUCT.match(term):
+        return None  # "attacking a civilian hospital" describes conduct: the provisions on it answer, not its words
     return term

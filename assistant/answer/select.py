@@ -23,6 +23,7 @@ LAW_MARGIN = 0.3  # a provision this close to the best commentary leads the answ
 KIND_BONUS = 0.3  # the Elements of a crime, for a question on what must be proved
 DEFINITION_BONUS = 0.15
 NAMED_INSTRUMENT_BONUS = 0.3  # a provision of an instrument the question names
+NAMED_MARGIN = 0.5  # a question naming several instruments quotes each one's strongest provision this close
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,11 @@ def select_on_point(question: Question, passages: list[Passage], *, max_cited: i
             continue
         if passage.exact or strengths[id(passage)] >= best - margin:
             cited.append(passage)
+    if len(question.named_docs) > 1:  # "… both prohibited by Geneva law and punishable at the ICC?": each has its say
+        for doc in sorted(question.named_docs - {p.doc for p in cited}):
+            own = next((p for p in ranked if p.doc == doc), None)
+            if own is not None and strengths[id(own)] >= best - NAMED_MARGIN:
+                cited.append(own)
     if is_commentary(ranked[0]) and ranked[0].doc not in question.named_docs:
         law = next((p for p in ranked if not is_commentary(p)), None)  # law before commentary: the best
         if law is not None and law not in cited and strengths[id(law)] >= best - LAW_MARGIN:  # provision leads
