@@ -38,7 +38,11 @@ def is_follow_up(question: str) -> bool:
     return bool(SUBJECT_PRONOUN.match(text)) and not EXPLETIVE_IT.match(text)
 
 
+WAR_CRIME = re.compile(r"\bwar crimes?\b", re.IGNORECASE)
+CRIMES_AGAINST_HUMANITY, WAR_CRIMES = "art. 7", "art. 8"  # of the Statute, and of the Elements that follow it
 COUNTERPART_SIMILARITY = 0.5  # share of words two provisions must have in common to be the same crime
+# a war crime repeats fewer of the words of the crime against humanity ("… also constituting a grave breach …")
+WAR_CRIME_SIMILARITY = 0.35
 
 
 def in_the_conflict_asked(question: str, cited: list[tuple[str, str]],
@@ -47,6 +51,8 @@ def in_the_conflict_asked(question: str, cited: list[tuple[str, str]],
     the same crimes in the kind of armed conflict the follow-up asks about ("And in a non-international
     armed conflict?" after art. 8(2)(b)(xxii) → art. 8(2)(e)(vi)): what it asks about by name."""
     asked = conflict_of(question)
+    if asked is None and WAR_CRIME.search(question):  # "Is it also a war crime?" after a crime against humanity
+        return list(cited), _war_crimes_of(cited, store)
     kept: list[tuple[str, str]] = []
     counterparts: list[tuple[str, str]] = []
     for doc, locator in cited:
@@ -60,13 +66,31 @@ def in_the_conflict_asked(question: str, cited: list[tuple[str, str]],
     return [ref for ref in kept if ref not in counterparts], counterparts
 
 
-def _counterpart(unit: Unit, conflict: str, store: IndexStore) -> Unit | None:
-    """The provision of the same article, in the given kind of conflict, whose words are most like the
-    unit's, if they share at least `COUNTERPART_SIMILARITY` of them."""
+def _war_crimes_of(cited: list[tuple[str, str]], store: IndexStore) -> list[tuple[str, str]]:
+    """The war crimes (art. 8) of the crimes against humanity (art. 7) an earlier answer cited, in both kinds
+    of armed conflict: the provisions that refer to them ("forced pregnancy, as defined in article 7,
+    paragraph 2 (f)") and those with the same words (art. 7(1)(g)-4 → art. 8(2)(b)(xxii)-4, 8(2)(e)(vi)-4)."""
+    found: list[tuple[str, str]] = []
+    for doc, locator in cited:
+        unit = store.unit(doc, locator)
+        if unit is None or article_of(locator) != CRIMES_AGAINST_HUMANITY:
+            continue
+        referring = [(r.doc, r.unit) for r in store.referred_by(doc, locator) if article_of(r.unit) == WAR_CRIMES]
+        alike = [(c.doc, c.unit) for conflict in ("international", "non-international")
+                 if (c := _counterpart(unit, conflict, store, WAR_CRIMES, WAR_CRIME_SIMILARITY)) is not None]
+        found += [ref for ref in referring + alike if ref not in found]
+    return found
+
+
+def _counterpart(unit: Unit, conflict: str, store: IndexStore, article: str | None = None,
+                 similarity: float = COUNTERPART_SIMILARITY) -> Unit | None:
+    """The provision of `article` (by default the unit's own), in the given kind of conflict, whose words are
+    most like the unit's, if they share at least `similarity` of them."""
     words = content_stems(unit.text)
-    best, best_share = None, COUNTERPART_SIMILARITY
+    article = article or article_of(unit.unit)
+    best, best_share = None, similarity
     for candidate in store.units:
-        if candidate.doc != unit.doc or article_of(candidate.unit) != article_of(unit.unit):
+        if candidate.doc != unit.doc or article_of(candidate.unit) != article:
             continue
         if conflict_of_provision(candidate) != conflict:
             continue

@@ -66,6 +66,25 @@ def test_a_follow_up_on_the_other_kind_of_conflict_answers_with_the_same_crime_t
     assert "art. 8(2)(b)(xxii)-2" not in [c.unit for c in follow_up.citations]
 
 
+def test_asked_whether_a_crime_against_humanity_is_also_a_war_crime_the_answer_quotes_the_war_crimes(assistant):
+    first = assistant.ask("How does the Rome Statute define forced pregnancy?")
+    assert first.citations[0].unit == "art. 7(2)(f)"
+    follow_up = assistant.ask("Is it also a war crime, or only a crime against humanity?", history=[Turn.of(first)])
+    assert [(c.doc, c.unit) for c in follow_up.citations][:2] == [("rome-statute", "art. 8(2)(b)(xxii)"),
+                                                                  ("rome-statute", "art. 8(2)(e)(vi)")]
+
+
+def test_the_war_crimes_of_a_crime_against_humanity_are_those_that_refer_to_it_or_repeat_its_words(assistant):
+    def war_crimes(cited):
+        return in_the_conflict_asked("Is it also a war crime?", [cited], assistant.store)[1]
+
+    assert war_crimes(("elements-of-crimes", "art. 7(1)(g)-2")) == [("elements-of-crimes", "art. 8(2)(b)(xxii)-2"),
+                                                                   ("elements-of-crimes", "art. 8(2)(e)(vi)-2")]
+    assert war_crimes(("rome-statute", "art. 7(2)(f)")) == [("rome-statute", "art. 8(2)(b)(xxii)"),
+                                                             ("rome-statute", "art. 8(2)(e)(vi)")]
+    assert war_crimes(("rome-statute", "art. 7(1)(h)")) == []  # persecution has no war crime of its words
+
+
 def test_the_same_crime_in_the_other_conflict_is_found_by_its_words(assistant):
     kept, counterparts = in_the_conflict_asked(
         "And what about in a non-international armed conflict?",
