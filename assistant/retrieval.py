@@ -89,8 +89,20 @@ def _article_documents(number: str, named: list[Source], sources: list[Source]) 
     return docs
 
 
+# The instruments' own way of naming a provision: "article 7, paragraph 2 (f)" is article 7(2)(f)
+STATUTE_STYLE = re.compile(
+    r"\b(articles?|art\.)\s+(\d+)(\s+(?:bis|ter|quater))?,\s+paragraph\s+(\d+)((?:\s*\([a-z]+\))*)", re.IGNORECASE)
+
+
+def _bracketed(match: re.Match[str]) -> str:
+    labels = re.sub(r"\s+", "", match.group(5) or "")
+    return f"{match.group(1)} {match.group(2)}{match.group(3) or ''}({match.group(4)}){labels}"
+
+
 def named_references(question: str, sources: list[Source], available: set[str]) -> list[Reference]:
-    """Provisions the question names, e.g. "article 7(2)(f)", "rule 70", "art. 8(2)(b)(xxii)"."""
+    """Provisions the question names, e.g. "article 7(2)(f)", "rule 70", "art. 8(2)(b)(xxii)", "article 7,
+    paragraph 3"."""
+    question = STATUTE_STYLE.sub(_bracketed, question)
     named = [s for s in sources if s.id in available and s.named_in(question, with_provision=True)]
     refs, spans = _named_provisions(question, sources)
     for match in ARTICLE_REF.finditer(question):

@@ -289,3 +289,26 @@ def test_nothing_is_quoted_or_linked_from_an_instrument_not_searched(assistant):
     answer = assistant.ask("What must be proven for rape as a crime against humanity?", doc=["elements-of-crimes"])
     assert {c.doc for c in answer.citations} | {r.doc for r in answer.related} == {"elements-of-crimes"}
     assert "Rome Statute" not in answer.lead  # the crime's Statute provision is not named either
+
+
+def test_asked_which_provisions_refer_to_one_the_answer_names_and_quotes_them(assistant):
+    answer = assistant.ask("Which rules refer to article 69(4)?")
+    assert answer.kind == "referrers"
+    assert answer.lead.startswith("Rome Statute, art. 69(4) is referred to in ICC RPE, rule 47(2) [1]")
+    cited = [(c.doc, c.unit) for c in answer.citations]
+    assert ("rules-of-procedure-and-evidence", "rule 71") in cited
+    assert all("article 69" in c.quote for c in answer.citations)  # each quoted at the sentence that refers
+    assert [(r.doc, r.unit) for r in answer.related] == [("rome-statute", "art. 69(4)")]
+
+
+def test_a_provision_named_the_instruments_way_is_the_one_whose_referrers_are_listed(assistant):
+    answer = assistant.ask("Where else does the Statute rely on 'gender as defined in article 7, paragraph 3'?")
+    assert answer.lead.startswith("Rome Statute, art. 7(3) is referred to in")
+    assert {("rome-statute", u) for u in ("art. 21(3)", "art. 54(1)(b)", "art. 68(1)")} <= {
+        (c.doc, c.unit) for c in answer.citations}
+
+
+def test_a_provision_nothing_refers_to_is_said_so_and_quoted(assistant):
+    answer = assistant.ask("Which provisions refer to article 120?")
+    assert answer.lead == "No provision searched refers to Rome Statute, art. 120."
+    assert [(c.doc, c.unit) for c in answer.citations] == [("rome-statute", "art. 120")]

@@ -15,6 +15,10 @@ from assistant.answer.questions import QuestionKind, concordance_term, question_
     ("Does the Rome Statute mention forced abortion?", QuestionKind.CONCORDANCE),
     ("Can a commander be liable for rapes by his troops?", QuestionKind.PROVISION),
     ("Is it also a war crime, or only a crime against humanity?", QuestionKind.PROVISION),
+    ("Which rules refer to article 69(4)?", QuestionKind.REFERRERS),
+    ("Where else does the Statute rely on 'gender as defined in article 7, paragraph 3'?", QuestionKind.REFERRERS),
+    ("What does rule 63(4) refer to?", QuestionKind.PROVISION),  # the other way: what the rule points to
+    ("Is attacking a civilian maternity hospital prohibited by the Fourth Geneva Convention?", QuestionKind.PROVISION),
 ])
 def test_question_kinds(question, kind):
     assert question_kind(question) is kind

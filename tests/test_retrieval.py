@@ -52,6 +52,11 @@ def test_named_article_comes_first(assistant):
     assert passages[0].exact
 
 
+def test_an_article_named_the_instruments_way_is_that_paragraph_not_the_whole_article(assistant):
+    passages = assistant.retrieve("What does article 7, paragraph 2 (f) say?")
+    assert [(p.doc, p.unit) for p in passages if p.exact] == [("rome-statute", "art. 7(2)(f)")]
+
+
 def test_named_rule_comes_first(assistant):
     passages = assistant.retrieve("Explain rule 70 to a new investigator")
     assert passages[0].doc == "rules-of-procedure-and-evidence"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from assistant.answer.concordance import Concordance
-from assistant.answer.extractive import Lookups, compose_answer, compose_concordance
+from assistant.answer.extractive import Lookups, compose_answer, compose_concordance, compose_referrers
 from assistant.answer.questions import QuestionKind, concordance_term
 from assistant.answer.select import Question, Selection, is_commentary, select_on_point
 from assistant.config import Settings
@@ -20,6 +20,7 @@ from assistant.retrieval import Retriever, hinted_documents
 from assistant.terms import content_stems, rarity_weights
 
 CLOSEST_LAW = 3  # provisions quoted when the law does not use the term a question asks about
+MAX_REFERRERS = 8  # provisions named and quoted as referring to the one a question names
 DEFINED_WITHIN = 30  # characters before a reference in which "as defined in" announces a definition
 # A list this short is quoted whole after the provision that announces it, unless the question asks
 # about some of its items; a longer one (art. 8(2)(b)'s twenty-six war crimes) only by the items asked
@@ -70,6 +71,10 @@ class Composer:
         the definitions to add (for a question in another language, the English words of its legal words)."""
         if kind is QuestionKind.CONCORDANCE:
             return self._concordance_answer(text, passages, selection, docs, language)
+        named = [p for p in passages if p.exact]
+        if kind is QuestionKind.REFERRERS and named:
+            return compose_referrers(text, named[0], self._referrers(named[0], docs), language)
+        kind = QuestionKind.PROVISION if kind is QuestionKind.REFERRERS else kind  # no provision named after all
         words = words or text
 
         def searched(passage: Passage | None) -> bool:  # nothing from an instrument the user did not tick
@@ -98,6 +103,18 @@ class Composer:
         commentary = [retrieved.get((u.doc, u.unit)) or self._passage(u) for u in occurrences.commentary]
         commentary = sorted(commentary, key=lambda p: (p.score == 0.0, -p.score))
         return compose_concordance(text, occurrences, found, commentary, closest, language)
+
+    def _referrers(self, target: Passage, docs: list[str] | None) -> list[tuple[Passage, str]]:
+        """The provisions of the instruments searched that refer to `target` or to a part of it (the index's
+        reference graph), in corpus order, each with its referring phrase; at most `MAX_REFERRERS`."""
+        phrases: dict[tuple[str, str], str] = {}
+        for reference in self.store.referred_by(target.doc, target.unit):
+            key = (reference.doc, reference.unit)
+            if key != (target.doc, target.unit) and (docs is None or reference.doc in docs):
+                phrases.setdefault(key, reference.phrase)
+        found = [(unit, phrase) for (doc, locator), phrase in phrases.items()
+                 if (unit := self.store.unit(doc, locator)) is not None]
+        return [(self._passage(unit), phrase) for unit, phrase in found[:MAX_REFERRERS]]
 
     def _closest_law(self, term: str, docs: list[str] | None) -> Selection:
         """The provisions of law closest to a term the law does not use, searched with the instruments'

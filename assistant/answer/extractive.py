@@ -267,6 +267,34 @@ def compose_concordance(
                   language=language)
 
 
+def compose_referrers(question: str, target: Passage, referrers: list[tuple[Passage, str]],
+                      language: str = "en") -> Answer:
+    """The provisions that refer to `target` (each with the phrase that points to it: "as defined in article
+    7, paragraph 3"), named in the lead and quoted at the sentence of that phrase; or that none does."""
+    citations: list[Citation] = []
+    lines: list[str] = []
+    places = [(p, best_quote(p, question, term=phrase)) for p, phrase in referrers]
+    for passage, quote in places:
+        citations.append(Citation.of(len(citations) + 1, passage, quote))
+    if places:
+        named = [f"{_place(p, i == 0 or p.doc != places[i - 1][0].doc)} [{i + 1}]" for i, (p, _) in enumerate(places)]
+        lead = load_prompt("lead_referred_by", language).format(target=_label(target), places=_joined(named)) + "."
+        lines.append(lead)
+        lines += [line for i, (p, q) in enumerate(places) for line in _line(p, q, i + 1, language)]
+        check = SentenceCheck(text=lead, markers=list(range(1, len(places) + 1)), status="kept",
+                              reason="each provision named refers to it in the index's reference graph")
+    else:
+        quote = best_quote(target, question)
+        citations.append(Citation.of(1, target, quote))
+        lead = load_prompt("lead_not_referred", language).format(target=_label(target))
+        lines += [lead, *_line(target, quote, 1, language)]
+        check = SentenceCheck(text=lead, markers=[1], status="kept",
+                              reason="no provision searched refers to it in the index's reference graph")
+    return Answer(question=question, answer="\n".join(lines), declined=False, citations=citations,
+                  related=[] if not places else related_of([target]), lead=lead, sentences=[check],
+                  kind=QuestionKind.REFERRERS.value, language=language)
+
+
 def check_concordance(lead: str, term: str, places: list[Passage], binding_count: int) -> SentenceCheck:
     """A concordance lead passes when every provision it names contains the term (found), or when no
     binding provision does (absent)."""

@@ -13,9 +13,16 @@ class QuestionKind(StrEnum):
     DEFINITION = "definition"
     ELEMENTS = "elements"
     CONCORDANCE = "concordance"
+    REFERRERS = "referrers"
     PROVISION = "provision"
 
 
+# "Which rules refer to article 69(4)?", "Where else does the Statute rely on 'gender as defined in article 7,
+# paragraph 3'?": the provisions that point to a provision the question names (a verb before the provision;
+# "What does rule 63(4) refer to?" asks the other way)
+REFERRERS_QUESTION = re.compile(
+    r"\b(?:which|what|where)\b[^?]*?\b(?:refers?|referring|rel(?:y|ies)|cites?|invokes?|implements?|mentions?)"
+    r"(?:\s+(?:to|on))?\s+[^?]*?\b(?:article|art\.|rule|paragraph)\s*\d", re.IGNORECASE)
 ELEMENTS_QUESTION = re.compile(
     r"\belements?\b|\bprove[dn]?\b|\bproof\b"
     r"|\b(?:must|has to|have to|needs? to) be (?:shown|proved|proven|established)\b"
@@ -83,6 +90,8 @@ def question_kind(question: str, language: str = "en") -> QuestionKind:
         return QuestionKind.DEFINITION if DEFINITION_QUESTION_OTHER.search(text) else QuestionKind.PROVISION
     if concordance_term(text):
         return QuestionKind.CONCORDANCE
+    if REFERRERS_QUESTION.search(text):
+        return QuestionKind.REFERRERS
     if ELEMENTS_QUESTION.search(text):
         return QuestionKind.ELEMENTS
     if DEFINITION_QUESTION.search(text):
