@@ -123,6 +123,13 @@ def named_references(question: str, sources: list[Source], available: set[str]) 
     return [ref for ref in dict.fromkeys(refs) if ref.doc in available]
 
 
+def _kept_in_top(ranked: list[int], favourites: list[int], k: int) -> list[int]:
+    """The ranking with `favourites` among its first k (in ranking order), the rest after them."""
+    head = ranked[: max(0, k - len(favourites))]
+    head += [u for u in favourites if u not in head]
+    return sorted(head, key=ranked.index) + [u for u in ranked if u not in head]
+
+
 def _merge(ranking: list[tuple[int, float]], inside: list[tuple[int, float]]) -> list[tuple[int, float]]:
     """Interleave a ranking over all documents with one inside the named instrument."""
     merged: list[tuple[int, float]] = []
@@ -206,10 +213,10 @@ class Retriever:
                   if d in self.indexed_docs and (not docs or d in docs)]
         if not self.settings.instrument_hints:
             hinted = []
-        # "what does Protocol II say about …": search inside it too; inside each one when several are named
-        for searched in ([hinted] if len(hinted) == 1 else [[d] for d in hinted]) if hinted != docs else []:
-            dense = _merge(dense, self._dense(query_vector, searched, n))
-            lexical = _merge(lexical, self._lexical(keyword_query, searched, n, stem=stem))
+        if hinted and hinted != docs:  # "what does Protocol II say about …": search inside it too
+            for searched in [hinted] if len(hinted) == 1 else [[doc] for doc in hinted]:  # each, when several
+                dense = _merge(dense, self._dense(query_vector, searched, n))
+                lexical = _merge(lexical, self._lexical(keyword_query, searched, n, stem=stem))
 
         scores, best_dense, best_lexical = self._fuse(query_vector, dense, lexical, weights)
 
@@ -282,20 +289,13 @@ class Retriever:
         for ranking in (dense, lexical):
             units = list(dict.fromkeys(self._unit_of(p) for p, _ in ranking))
             favourites += [u for u in units[:keep] if u not in favourites]
-        if not favourites:
-            return ranked
-        head = ranked[: max(0, k - len(favourites))]
-        head += [u for u in favourites if u not in head]
-        return sorted(head, key=ranked.index) + [u for u in ranked if u not in head]
+        return _kept_in_top(ranked, favourites, k) if favourites else ranked
 
     def _keep_each_named_instruments_best(self, ranked: list[int], hinted: list[str], k: int) -> list[int]:
         """A question naming several instruments ("… under the Fourth Geneva Convention and the Rome Statute?")
         keeps the best provision of each in the top k, however strongly one of them matches."""
         best_of = [next((u for u in ranked if self.store.units[u].doc == doc), None) for doc in hinted]
-        favourites = [u for u in dict.fromkeys(best_of) if u is not None]
-        head = ranked[: max(0, k - len(favourites))]
-        head += [u for u in favourites if u not in head]
-        return sorted(head, key=ranked.index) + [u for u in ranked if u not in head]
+        return _kept_in_top(ranked, [u for u in dict.fromkeys(best_of) if u is not None], k)
 
     def _elaborated_before_elaborating(self, ranked: list[int], docs: list[str] | None) -> list[int]:
         """The Elements of a crime follow the Statute provision that defines it (`art. 7(1)(g)-1`
