@@ -299,6 +299,7 @@ def test_asked_which_provisions_refer_to_one_the_answer_names_and_quotes_them(as
     assert ("rules-of-procedure-and-evidence", "rule 71") in cited
     assert all("article 69" in c.quote for c in answer.citations)  # each quoted at the sentence that refers
     assert [(r.doc, r.unit) for r in answer.related] == [("rome-statute", "art. 69(4)")]
+    assert answer.sentences[0].status == "kept"  # each provision named contains its referring phrase
 
 
 def test_a_provision_named_the_instruments_way_is_the_one_whose_referrers_are_listed(assistant):

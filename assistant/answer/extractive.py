@@ -234,11 +234,10 @@ def compose_concordance(
 
     places = [(p, best_quote(p, question, term=term)) for p in found[:MAX_PLACES]]
     if places:
-        named = [f"{_place(p, i == 0 or p.doc != places[i - 1][0].doc)} [{cite(p, q)}]"
-                 for i, (p, q) in enumerate(places)]
+        markers = [cite(p, q) for p, q in places]
         more = len(occurrences.binding) - len(places)
         lead = load_prompt("lead_term_found", language).format(
-            term=term, places=_joined(named))
+            term=term, places=_named_places([p for p, _ in places], markers))
         if more > 0:
             more_words = load_prompt("lead_term_more" if more > 1 else "lead_term_one_more", language)
             lead += ", " + more_words.format(count=more)
@@ -277,12 +276,12 @@ def compose_referrers(question: str, target: Passage, referrers: list[tuple[Pass
     for passage, quote in places:
         citations.append(Citation.of(len(citations) + 1, passage, quote))
     if places:
-        named = [f"{_place(p, i == 0 or p.doc != places[i - 1][0].doc)} [{i + 1}]" for i, (p, _) in enumerate(places)]
-        lead = load_prompt("lead_referred_by", language).format(target=_label(target), places=_joined(named)) + "."
+        markers = list(range(1, len(places) + 1))
+        lead = load_prompt("lead_referred_by", language).format(
+            target=_label(target), places=_named_places([p for p, _ in places], markers)) + "."
         lines.append(lead)
-        lines += [line for i, (p, q) in enumerate(places) for line in _line(p, q, i + 1, language)]
-        check = SentenceCheck(text=lead, markers=list(range(1, len(places) + 1)), status="kept",
-                              reason="each provision named refers to it in the index's reference graph")
+        lines += [line for (p, q), marker in zip(places, markers) for line in _line(p, q, marker, language)]
+        check = check_referrers(lead, referrers)
     else:
         quote = best_quote(target, question)
         citations.append(Citation.of(1, target, quote))
@@ -293,6 +292,15 @@ def compose_referrers(question: str, target: Passage, referrers: list[tuple[Pass
     return Answer(question=question, answer="\n".join(lines), declined=False, citations=citations,
                   related=[] if not places else related_of([target]), lead=lead, sentences=[check],
                   kind=QuestionKind.REFERRERS.value, language=language)
+
+
+def check_referrers(lead: str, referrers: list[tuple[Passage, str]]) -> SentenceCheck:
+    """A referrers lead passes when every provision it names contains the phrase that refers."""
+    missing = [_label(p) for p, phrase in referrers if phrase not in p.text]
+    if missing:
+        return SentenceCheck(text=lead, status="removed", reason=f"no referring phrase in {', '.join(missing)}")
+    return SentenceCheck(text=lead, markers=list(range(1, len(referrers) + 1)), status="kept",
+                         reason="each provision named contains the phrase that refers to it")
 
 
 def check_concordance(lead: str, term: str, places: list[Passage], binding_count: int) -> SentenceCheck:
@@ -310,9 +318,11 @@ def check_concordance(lead: str, term: str, places: list[Passage], binding_count
     return SentenceCheck(text=lead, status="kept", reason="no binding provision of the corpus contains the term")
 
 
-def _place(passage: Passage, with_instrument: bool) -> str:
-    """"Rome Statute, art. 7(1)(g)", then "art. 7(2)(f)" for the next provision of the same instrument."""
-    return _label(passage) if with_instrument else passage.unit
+def _named_places(passages: list[Passage], markers: list[int]) -> str:
+    """"Rome Statute, art. 7(1)(g) [1], art. 7(2)(f) [2] and Elements of Crimes, art. 7(1)(g)-4 [3]": the
+    instrument named before its first provision of a run."""
+    return _joined([f"{_label(p) if i == 0 or p.doc != passages[i - 1].doc else p.unit} [{marker}]"
+                    for i, (p, marker) in enumerate(zip(passages, markers))])
 
 
 def _joined(items: list[str]) -> str:
