@@ -216,9 +216,10 @@ def cmd_corpus_remove(args: argparse.Namespace) -> int:
 def cmd_index_build(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings.routes_english:  # English questions are searched in the English embedder's index: build it too
-        print(f"English questions use the {settings.english_embedding} index ({settings.for_english().index_dir}); "
+        english = settings.for_english()
+        print(f"English questions use the {english.embedding} index ({english.index_dir}); "
               f"the other languages the {settings.embedding} index ({settings.index_dir})")
-        _build_index(settings.for_english(), args)
+        _build_index(english, args)
     return _build_index(settings, args)
 
 

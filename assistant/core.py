@@ -132,10 +132,10 @@ class Assistant:
         history: list[str | Turn] | None = None,
     ) -> list[Passage]:
         text = clean_question(question, self.settings.max_question_chars)
-        docs, uploads = self._docs(doc)
         language = detect_language(text)
         if language == ENGLISH and self.english is not None:
             return self.english.retrieve(question, doc=doc, k=k, history=history)
+        docs, uploads = self._docs(doc)
         query, _, carried, counterparts = self._standalone(text, history) if language == ENGLISH else (text, "", [], [])
         return self._search(query, docs, uploads, k, carried, counterparts, language)[0]
 
@@ -278,7 +278,8 @@ class Assistant:
         outside = outside_reason(text, self.scope, language)
         if outside and not exact and not any(p.authority == "upload" for p in passages):
             closest = [p for p in passages if p.dense >= self.settings.decline_threshold][:CLOSEST]
-            return decline(text, instruments, outside_reason(text, self.scope), outside, closest, language)
+            reason = outside if language == ENGLISH else outside_reason(text, self.scope)  # the JSON's, in English
+            return decline(text, instruments, reason, outside, closest, language)
         if not passages:
             return decline(text, instruments, "nothing was retrieved", language=language)
         best = max(p.dense for p in passages)
