@@ -309,6 +309,14 @@ def test_a_provision_named_the_instruments_way_is_the_one_whose_referrers_are_li
         (c.doc, c.unit) for c in answer.citations}
 
 
+def test_an_article_named_whole_is_the_one_whose_referrers_are_listed_not_its_first_paragraph(assistant):
+    answer = assistant.ask("Which provisions refer to article 68?")
+    assert answer.lead.startswith("Rome Statute, art. 68 is referred to in")
+    assert ("rules-of-procedure-and-evidence", "rule 86") in {(c.doc, c.unit) for c in answer.citations}
+    assert not any(c.doc == "rome-statute" and c.unit.startswith("art. 68(") for c in answer.citations)
+    assert ("rome-statute", "art. 68(1)") in {(r.doc, r.unit) for r in answer.related}
+
+
 def test_a_provision_nothing_refers_to_is_said_so_and_quoted(assistant):
     answer = assistant.ask("Which provisions refer to article 120?")
     assert answer.lead == "No provision searched refers to Rome Statute, art. 120."

@@ -14,7 +14,7 @@ from assistant.answer.select import Question, Selection, is_commentary, select_o
 from assistant.config import Settings
 from assistant.conflicts import conflict_of, conflict_of_provision
 from assistant.index import IndexStore
-from assistant.locators import parent_of, without_elements_suffix
+from assistant.locators import is_within, parent_of, without_elements_suffix
 from assistant.models import Answer, Passage, Source, Unit
 from assistant.retrieval import Retriever, hinted_documents
 from assistant.terms import content_stems, rarity_weights
@@ -73,7 +73,9 @@ class Composer:
             return self._concordance_answer(text, passages, selection, docs, language)
         named = [p for p in passages if p.exact]
         if kind is QuestionKind.REFERRERS and named:
-            return compose_referrers(text, named[0], self._referrers(named[0], docs), language)
+            provisions, locator = self._named_provision(named)
+            return compose_referrers(text, f"{provisions[0].short_title}, {locator}", provisions,
+                                     self._referrers(provisions[0].doc, locator, docs), language)
         kind = QuestionKind.PROVISION if kind is QuestionKind.REFERRERS else kind  # no provision named after all
         words = words or text
 
@@ -104,13 +106,27 @@ class Composer:
         commentary = sorted(commentary, key=lambda p: (p.score == 0.0, -p.score))
         return compose_concordance(text, occurrences, found, commentary, closest, language)
 
-    def _referrers(self, target: Passage, docs: list[str] | None) -> list[tuple[Passage, str]]:
-        """The provisions of the instruments searched that refer to `target` or to a part of it (the index's
-        reference graph), in corpus order, each with its referring phrase; at most `MAX_REFERRERS`."""
+    @staticmethod
+    def _named_provision(named: list[Passage]) -> tuple[list[Passage], str]:
+        """The provision a question names, as it names it, and its units found: "article 68" is art. 68, whose
+        units art. 68(1) … are what retrieval found; "article 69(4)" is that unit alone."""
+        within = [p for p in named if p.doc == named[0].doc]
+        locator = named[0].unit
+        while not all(is_within(p.unit, locator) for p in within) and parent_of(locator) != locator:
+            locator = parent_of(locator)
+        if not all(is_within(p.unit, locator) for p in within):  # several provisions named: the first
+            return named[:1], named[0].unit
+        return within, locator
+
+    def _referrers(self, doc: str, locator: str, docs: list[str] | None) -> list[tuple[Passage, str]]:
+        """The provisions of the instruments searched that refer to the provision `locator` or to a part of it
+        from outside it (the index's reference graph), in corpus order, each with its referring phrase; at
+        most `MAX_REFERRERS`."""
         phrases: dict[tuple[str, str], str] = {}
-        for reference in self.store.referred_by(target.doc, target.unit):
+        for reference in self.store.referred_by(doc, locator):
             key = (reference.doc, reference.unit)
-            if key != (target.doc, target.unit) and (docs is None or reference.doc in docs):
+            inside = reference.doc == doc and is_within(reference.unit, locator)
+            if not inside and (docs is None or reference.doc in docs):
                 phrases.setdefault(key, reference.phrase)
         found = [(unit, phrase) for (doc, locator), phrase in phrases.items()
                  if (unit := self.store.unit(doc, locator)) is not None]

@@ -266,10 +266,12 @@ def compose_concordance(
                   language=language)
 
 
-def compose_referrers(question: str, target: Passage, referrers: list[tuple[Passage, str]],
+def compose_referrers(question: str, target: str, provisions: list[Passage], referrers: list[tuple[Passage, str]],
                       language: str = "en") -> Answer:
-    """The provisions that refer to `target` (each with the phrase that points to it: "as defined in article
-    7, paragraph 3"), named in the lead and quoted at the sentence of that phrase; or that none does."""
+    """The provisions that refer to `target` (the label of the provision the question names, whose units are
+    `provisions`), each with the phrase that points to it ("as defined in article 7, paragraph 3"), named in
+    the lead and quoted at the sentence of that phrase, the target's units as related; or that none does,
+    and the target's first unit quoted."""
     citations: list[Citation] = []
     lines: list[str] = []
     places = [(p, best_quote(p, question, term=phrase)) for p, phrase in referrers]
@@ -278,19 +280,19 @@ def compose_referrers(question: str, target: Passage, referrers: list[tuple[Pass
     if places:
         markers = list(range(1, len(places) + 1))
         lead = load_prompt("lead_referred_by", language).format(
-            target=_label(target), places=_named_places([p for p, _ in places], markers)) + "."
+            target=target, places=_named_places([p for p, _ in places], markers)) + "."
         lines.append(lead)
         lines += [line for (p, q), marker in zip(places, markers) for line in _line(p, q, marker, language)]
         check = check_referrers(lead, referrers)
     else:
-        quote = best_quote(target, question)
-        citations.append(Citation.of(1, target, quote))
-        lead = load_prompt("lead_not_referred", language).format(target=_label(target))
-        lines += [lead, *_line(target, quote, 1, language)]
+        quote = best_quote(provisions[0], question)
+        citations.append(Citation.of(1, provisions[0], quote))
+        lead = load_prompt("lead_not_referred", language).format(target=target)
+        lines += [lead, *_line(provisions[0], quote, 1, language)]
         check = SentenceCheck(text=lead, markers=[1], status="kept",
                               reason="no provision searched refers to it in the index's reference graph")
     return Answer(question=question, answer="\n".join(lines), declined=False, citations=citations,
-                  related=[] if not places else related_of([target]), lead=lead, sentences=[check],
+                  related=related_of(provisions if places else provisions[1:]), lead=lead, sentences=[check],
                   kind=QuestionKind.REFERRERS.value, language=language)
 
 
