@@ -160,15 +160,15 @@ def test_information_and_user_mistakes_are_notices_without_a_traceback(page, cap
     page.get_by_role("tab", name="Ask").click()
     toggle_filters(page)
     boxes = page.locator("#doc-filter label")
-    for i in range(boxes.count()):
-        boxes.nth(i).click()
+    for i in range(boxes.count()):  # set_checked waits until the box shows it: a click on a busy page can be lost
+        boxes.nth(i).locator("input").set_checked(False)
     page.wait_for_function("() => document.querySelector('#filters').innerText.includes('no instrument chosen')")
     page.fill("#question textarea", "What is forced pregnancy?")
     page.press("#question textarea", "Enter")
     notice(page, "Choose at least one instrument")
     assert page.locator("#chat .message-row, #chat .message").count() == 0
     assert page.locator("#question textarea").input_value() == "What is forced pregnancy?"
-    page.locator("#doc-filter label", has_text="Your uploaded documents").click()
+    page.locator("#doc-filter label", has_text="Your uploaded documents").locator("input").set_checked(True)
     page.wait_for_function("() => document.querySelector('#filters').innerText.includes('only Your uploaded')")
     page.press("#question textarea", "Enter")
     notice(page, "No documents are uploaded yet")
