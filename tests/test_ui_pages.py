@@ -252,19 +252,27 @@ def test_pickers_open_on_a_loaded_selection(page):
     assert "Facts" in page.locator("#scenario-text").inner_text()
 
 
+_every_option_contains = """text => {
+    const options = [...document.querySelectorAll('[data-testid=dropdown-option]')];
+    return options.length > 0 && options.every(o => o.innerText.toLowerCase().includes(text));
+}"""
+
+
 def test_crime_picker_searches_as_one_types_with_crime_names(page):
     page.get_by_role("tab", name="Elements checklist").click()
     page.click("#crime-picker input")
     page.keyboard.type("forced")
     assert page.locator("#crime-picker input").input_value() == "forced"
     options = page.locator("[data-testid=dropdown-option]")
-    options.first.wait_for()
+    # the list filters after the keystrokes land; wait for the filtered list, not the first one drawn
+    page.wait_for_function(_every_option_contains, arg="forced")
     texts = options.all_inner_texts()
     assert any("forced pregnancy" in t for t in texts) and all("forced" in t.lower() for t in texts)
     page.keyboard.press("Escape")
     page.click("#crime-picker input")
     page.keyboard.type("8(2)(b)(viii)")
-    label = page.locator("[data-testid=dropdown-option]").first.inner_text()
+    page.wait_for_function(_every_option_contains, arg="8(2)(b)(viii)")
+    label = options.first.inner_text()
     # a name, not the Statute's 270-character text that heads it in the Elements; both of its alternatives
     assert label == ("War crime of transferring own population into, or deporting or transferring the population "
                      "of, occupied territory (art. 8(2)(b)(viii))"), label
