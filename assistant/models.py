@@ -36,6 +36,10 @@ class Source(BaseModel):
         default_factory=list,
         description="Regular expressions naming the document in a question: the search then looks inside it "
         "(and, while it is not indexed, the question is declined as outside the corpus).")
+    forum_aliases: list[str] = Field(
+        default_factory=list,
+        description="Expressions naming the court that applies it (\"at the ICC\"): a question naming the court and "
+        "none of its instruments is searched inside the court's instruments together, as well as everywhere.")
     provision_aliases: list[str] = Field(
         default_factory=list,
         description="Further expressions that name the document only together with a provision number "
@@ -64,7 +68,7 @@ class Source(BaseModel):
         description="Id of the instrument whose provisions this one elaborates under the same locators "
         "(the Elements of Crimes: `art. 7(1)(g)-1` elaborates the Rome Statute's `art. 7(1)(g)`).")
 
-    @field_validator("aliases", "provision_aliases", "named_provisions")
+    @field_validator("aliases", "forum_aliases", "provision_aliases", "named_provisions")
     @classmethod
     def _valid_expressions(cls, patterns: list[str] | dict[str, str]) -> list[str] | dict[str, str]:
         for pattern in patterns:  # a malformed expression is a manifest error, not a failure at question time
@@ -78,6 +82,10 @@ class Source(BaseModel):
         """Whether the question names this document (`with_provision`: next to a provision number)."""
         patterns = self.aliases + (self.provision_aliases if with_provision else [])
         return any(alias_pattern(p).search(question) for p in patterns)
+
+    def forum_named_in(self, question: str) -> bool:
+        """Whether the question names the court that applies this document ("Can the ICC prosecute …?")."""
+        return any(alias_pattern(p).search(question) for p in self.forum_aliases)
 
     def provisions_named_in(self, text: str) -> list[tuple[str, re.Match[str]]]:
         """Its provisions that the text names by name ("common article 3"): (locator, where it is named)."""

@@ -61,6 +61,13 @@ def hinted_documents(question: str, sources: list[Source]) -> list[str]:
     return [source.id for source in sources if source.named_in(question)]
 
 
+def forum_documents(question: str, sources: list[Source]) -> list[str]:
+    """The instruments of the court a question names ("Can rape be prosecuted as genocide at the ICC?": the
+    Statute, the Elements, the Rules) when it names none of them itself."""
+    forum = [source.id for source in sources if source.forum_named_in(question)]
+    return [] if any(source.named_in(question) for source in sources if source.id in forum) else forum
+
+
 def without_instrument_names(question: str, sources: list[Source]) -> str:
     """The question's words to search with: an instrument's name ("under the Rome Statute") says where
     to look, which the instrument hints do, not what about, so it must not pull in provisions that
@@ -213,8 +220,12 @@ class Retriever:
                   if d in self.indexed_docs and (not docs or d in docs)]
         if not self.settings.instrument_hints:
             hinted = []
-        if hinted and hinted != docs:  # "what does Protocol II say about …": search inside it too
-            for searched in [hinted] if len(hinted) == 1 else [[doc] for doc in hinted]:  # each, when several
+        forum = [d for d in forum_documents(question, list(self.sources.values()))
+                 if d in self.indexed_docs and (not docs or d in docs)] if self.settings.instrument_hints else []
+        groups = [hinted] if len(hinted) == 1 else [[doc] for doc in hinted]  # each named instrument, when several
+        groups += [forum] if forum and forum != docs else []  # "at the ICC": the court's instruments, together
+        for searched in groups:  # "what does Protocol II say about …": search inside it too
+            if searched != docs:
                 dense = _merge(dense, self._dense(query_vector, searched, n))
                 lexical = _merge(lexical, self._lexical(keyword_query, searched, n, stem=stem))
 
@@ -225,12 +236,12 @@ class Retriever:
         found = {ref: self._named_units([ref]) for ref in named}
         exact = set().union(*found.values())
         for unit_position in scores:  # an instrument named in the question ranks its provisions higher
-            if self.store.units[unit_position].doc in hinted:
+            if self.store.units[unit_position].doc in hinted + forum:
                 scores[unit_position] += self._hint_bonus
         ranked = sorted(scores, key=lambda u: -scores[u])
         ranked = self._keep_each_retrievers_best(ranked, dense, lexical, self.settings.top_k)
-        if len(hinted) > 1:
-            ranked = self._keep_each_named_instruments_best(ranked, hinted, self.settings.top_k)
+        if len(groups) > 1:
+            ranked = self._keep_each_named_instruments_best(ranked, groups, self.settings.top_k)
         if self.settings.link_elements:
             ranked = self._elaborated_before_elaborating(ranked, docs)
         exact_ranked = sorted(exact, key=lambda u: (-scores.get(u, 0.0), u))
@@ -291,10 +302,11 @@ class Retriever:
             favourites += [u for u in units[:keep] if u not in favourites]
         return _kept_in_top(ranked, favourites, k) if favourites else ranked
 
-    def _keep_each_named_instruments_best(self, ranked: list[int], hinted: list[str], k: int) -> list[int]:
+    def _keep_each_named_instruments_best(self, ranked: list[int], groups: list[list[str]], k: int) -> list[int]:
         """A question naming several instruments ("… under the Fourth Geneva Convention and the Rome Statute?")
-        keeps the best provision of each in the top k, however strongly one of them matches."""
-        best_of = [next((u for u in ranked if self.store.units[u].doc == doc), None) for doc in hinted]
+        keeps the best provision of each (of each group: the court's instruments) in the top k, however strongly
+        one of them matches."""
+        best_of = [next((u for u in ranked if self.store.units[u].doc in group), None) for group in groups]
         return _kept_in_top(ranked, [u for u in dict.fromkeys(best_of) if u is not None], k)
 
     def _elaborated_before_elaborating(self, ranked: list[int], docs: list[str] | None) -> list[int]:

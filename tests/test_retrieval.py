@@ -5,7 +5,7 @@ import pytest
 from assistant.config import Settings
 from assistant.corpus.manifest import load_manifest
 from assistant.locators import is_within
-from assistant.retrieval import expand_query, named_references
+from assistant.retrieval import expand_query, forum_documents, named_references
 
 ALL = {"rome-statute", "elements-of-crimes", "rules-of-procedure-and-evidence", "genocide-convention",
        "additional-protocol-i", "additional-protocol-ii", "geneva-convention-iv"}
@@ -32,6 +32,20 @@ def test_instrument_named_in_the_question_decides_the_document(sources):
     assert [(r.doc, r.locator) for r in refs] == [("additional-protocol-i", "art. 76")]
     refs = named_references("Which acts does article II of the Genocide Convention list?", sources, ALL)
     assert [(r.doc, r.locator) for r in refs] == [("genocide-convention", "art. II")]
+
+
+def test_a_question_asked_at_the_icc_is_read_in_the_courts_instruments(sources):
+    assert forum_documents("Can rape be prosecuted as genocide at the ICC?", sources) == [
+        "rome-statute", "elements-of-crimes", "rules-of-procedure-and-evidence"]
+    assert forum_documents("Which groups do the ICC Rules single out?", sources) == []  # an instrument named: it
+    assert forum_documents("Is rape a grave breach of the Fourth Geneva Convention?", sources) == []
+
+
+def test_genocide_asked_at_the_icc_is_answered_from_the_statute_not_the_convention(assistant):
+    passages = assistant.retrieve("Can rape be prosecuted as genocide at the ICC?", k=5)
+    assert ("rome-statute", "art. 6") in [(p.doc, p.unit) for p in passages]
+    cited = [(c.doc, c.unit) for c in assistant.ask("Can rape be prosecuted as genocide at the ICC?").citations]
+    assert ("rome-statute", "art. 6(b)") in cited and not any(doc == "genocide-convention" for doc, _ in cited)
 
 
 def test_locator_nesting():
