@@ -29,13 +29,40 @@ def content_stems(text: str) -> set[str]:
     return {STEMMER.stemWord(w) for w in words if w not in QUESTION_STOPWORDS and len(w) > 2}
 
 
-def rarity_weights(texts) -> dict[str, float]:
-    """Inverse document frequency of each content stem over the texts (log N/df): "reparations" weighs
-    more than "sexual" or "violence" in a corpus on sexual violence."""
-    counts: dict[str, int] = {}
-    total = 0
-    for text in texts:
-        total += 1
-        for stem in content_stems(text):
-            counts[stem] = counts.get(stem, 0) + 1
-    return {stem: math.log(total / count) for stem, count in counts.items()}
+def stem_sequence(text: str) -> list[str]:
+    """The content stems of a text in their order, adjacent words next to each other."""
+    words = re.findall(r"[a-zA-Z][a-zA-Z\-]+", text.lower())
+    return [STEMMER.stemWord(w) for w in words if w not in QUESTION_STOPWORDS and len(w) > 2]
+
+
+class WordWeights:
+    """How much each word of a question tells provisions apart: its rarity in the corpus (log N/df), except
+    that two adjacent words that the corpus nearly always uses together ("sexual violence") weigh as the one
+    phrase they are, not twice: otherwise "Can survivors of sexual violence get reparations?" is matched by
+    any provision on sexual violence before the one on reparations."""
+
+    TOGETHER = 0.5  # share of the rarer word's provisions that also use the other: the two make a phrase
+
+    def __init__(self, texts) -> None:
+        self.units_of: dict[str, set[int]] = {}
+        self.total = 0
+        for position, text in enumerate(texts):
+            self.total += 1
+            for stem in content_stems(text):
+                self.units_of.setdefault(stem, set()).add(position)
+        self.rarity = {stem: math.log(self.total / len(units)) for stem, units in self.units_of.items()}
+
+    def of_question(self, text: str) -> dict[str, float]:
+        """Each content stem of the question → its weight; a phrase's words share the phrase's rarity."""
+        weights = {stem: self.rarity[stem] for stem in stem_sequence(text) if stem in self.rarity}
+        sequence = stem_sequence(text)
+        for first, second in zip(sequence, sequence[1:]):
+            if first == second or first not in self.rarity or second not in self.rarity:
+                continue
+            both = len(self.units_of[first] & self.units_of[second])
+            rarer = min(len(self.units_of[first]), len(self.units_of[second]))
+            if both and both >= self.TOGETHER * rarer:
+                phrase = math.log(self.total / both) / 2
+                weights[first] = min(weights[first], phrase)
+                weights[second] = min(weights[second], phrase)
+        return weights

@@ -188,6 +188,12 @@ def test_provisions_found_but_not_on_point_are_related_not_quoted(assistant):
     assert all(r.label == f"{r.label.split(', ')[0]}, {r.unit}" for r in answer.related)
 
 
+def test_words_used_together_weigh_as_one_phrase(assistant):
+    weights = assistant.composer.words.of_question("Can survivors of sexual violence get reparations?")
+    assert weights["sexual"] == weights["violenc"] < weights["repar"]  # "sexual violence": one phrase, not two words
+    assert weights["sexual"] < assistant.composer.rarity["sexual"]
+
+
 def test_law_leads_when_a_provision_is_nearly_as_close_as_commentary(assistant):
     answer = assistant.ask("Can survivors of sexual violence get reparations at the ICC?")
     assert answer.citations[0].unit == "art. 75(1)"  # "survivors" is read as the Statute's "victims"
@@ -212,6 +218,20 @@ def test_with_only_commentary_searched_a_concordance_question_is_answered_from_i
     answer = assistant.ask("Is gender apartheid a crime at the ICC?", doc="wigj-focus-areas")
     assert answer.kind == "provision" and not answer.declined
     assert answer.citations[0].doc == "wigj-focus-areas"
+
+
+def test_a_term_only_commentary_uses_is_answered_as_a_concordance_not_declined(assistant):
+    answer = assistant.ask("Is forced nudity mentioned in the Elements of Crimes?")
+    assert not answer.declined
+    assert answer.lead.startswith("The words “forced nudity” do not appear in any binding instrument searched")
+    assert ("wigj-focus-areas", "Sexual violence, para. 1") in {(c.doc, c.unit) for c in answer.citations}
+    assert "(commentary, not law)" in answer.answer
+
+
+def test_a_provision_of_the_instrument_named_is_quoted_though_a_long_list_is_far_by_cosine(assistant):
+    answer = assistant.ask("What does Protocol II say about rape?")
+    assert [(c.doc, c.unit) for c in answer.citations][:1] == [("additional-protocol-ii", "art. 4(2)(e)")]
+    assert "rape, enforced prostitution" in answer.citations[0].quote
 
 
 def test_elements_that_lead_are_quoted_whole_with_their_footnotes(assistant):
@@ -315,6 +335,13 @@ def test_an_article_named_whole_is_the_one_whose_referrers_are_listed_not_its_fi
     assert ("rules-of-procedure-and-evidence", "rule 86") in {(c.doc, c.unit) for c in answer.citations}
     assert not any(c.doc == "rome-statute" and c.unit.startswith("art. 68(") for c in answer.citations)
     assert ("rome-statute", "art. 68(1)") in {(r.doc, r.unit) for r in answer.related}
+
+
+def test_which_rules_refer_to_an_article_lists_only_rules(assistant):
+    answer = assistant.ask("Which rules refer to article 68?")
+    assert answer.lead.startswith("Rome Statute, art. 68 is referred to in ICC RPE, rule")
+    assert ("rules-of-procedure-and-evidence", "rule 86") in {(c.doc, c.unit) for c in answer.citations}
+    assert all(c.unit.startswith("rule ") for c in answer.citations)
 
 
 def test_a_provision_nothing_refers_to_is_said_so_and_quoted(assistant):

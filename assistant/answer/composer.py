@@ -17,10 +17,11 @@ from assistant.index import IndexStore
 from assistant.locators import is_within, parent_of, without_elements_suffix
 from assistant.models import Answer, Passage, Source, Unit
 from assistant.retrieval import Retriever, hinted_documents
-from assistant.terms import content_stems, rarity_weights
+from assistant.terms import WordWeights, content_stems
 
 CLOSEST_LAW = 3  # provisions quoted when the law does not use the term a question asks about
 MAX_REFERRERS = 8  # provisions named and quoted as referring to the one a question names
+NAMED_INSTRUMENT_RELIEF = 0.08  # cosine below the decline threshold still quoted from an instrument named
 DEFINED_WITHIN = 30  # characters before a reference in which "as defined in" announces a definition
 # A list this short is quoted whole after the provision that announces it, unless the question asks
 # about some of its items; a longer one (art. 8(2)(b)'s twenty-six war crimes) only by the items asked
@@ -28,6 +29,8 @@ DEFINED_WITHIN = 30  # characters before a reference in which "as defined in" an
 # crimes against humanity").
 SHORT_LIST = 6
 LEADING_LIST = 12
+# "Which rules refer to …?": only rules
+ASKED_FORM = re.compile(r"\b(?:which|what)\s+(?:other\s+)?(rule|article)s?\b", re.IGNORECASE)
 DEFINED_TERM = re.compile(r"“([^”]{2,60})”\s+(?:means|refers to)")  # "“Forced pregnancy” means", "“gender” refers to"
 
 
@@ -40,7 +43,8 @@ class Composer:
         self.sources = sources
         self.settings = settings
         self.concordance = Concordance(store.units, sources)
-        self.rarity = rarity_weights(u.text for u in store.units)
+        self.words = WordWeights(u.text for u in store.units)
+        self.rarity = self.words.rarity
         self.children: dict[tuple[str, str], list[Unit]] = {}
         for unit in store.units:
             if parent_of(unit.unit) != unit.unit:
@@ -48,11 +52,18 @@ class Composer:
 
     def select(self, text: str, passages: list[Passage], kind: QuestionKind) -> Selection:
         """The provisions on point (quoted), the rest related; only close enough ones are quoted."""
-        near = [p for p in passages if p.exact or p.dense >= self.settings.decline_threshold] or passages[:1]
-        question = Question(text, kind, frozenset(hinted_documents(text, self.sources)), self.rarity,
-                            self._alternatives(text))
+        named_docs = frozenset(hinted_documents(text, self.sources))
+        near = [p for p in passages if p.exact or p.dense >= self._threshold(p, named_docs)] or passages[:1]
+        question = Question(text, kind, named_docs, self.rarity, self._alternatives(text), self.words.of_question(text))
         selection = select_on_point(question, near, max_cited=self.settings.max_cited, margin=self.settings.cite_margin)
         return Selection(cited=selection.cited, related=[p for p in passages if p not in selection.cited])
+
+    def _threshold(self, passage: Passage, named_docs: frozenset[str]) -> float:
+        """How close a provision must be to be quoted. A provision of an instrument the question names
+        ("What does Protocol II say about rape?") may be a little less close: a long list such as AP II
+        art. 4(2)(e) is far from a short question by its cosine, yet it is what was asked for."""
+        relief = NAMED_INSTRUMENT_RELIEF if passage.doc in named_docs else 0.0
+        return self.settings.decline_threshold - relief
 
     def _alternatives(self, text: str) -> dict[str, set[str]]:
         """The instruments' words for the practitioners' words of a question (`corpus/synonyms.toml`), by
@@ -75,7 +86,7 @@ class Composer:
         if kind is QuestionKind.REFERRERS and named:
             provisions, locator = self._named_provision(named)
             return compose_referrers(text, f"{provisions[0].short_title}, {locator}", provisions,
-                                     self._referrers(provisions[0].doc, locator, docs), language)
+                                     self._referrers(provisions[0].doc, locator, docs, _asked_form(text)), language)
         kind = QuestionKind.PROVISION if kind is QuestionKind.REFERRERS else kind  # no provision named after all
         words = words or text
 
@@ -118,15 +129,16 @@ class Composer:
             return named[:1], named[0].unit
         return within, locator
 
-    def _referrers(self, doc: str, locator: str, docs: list[str] | None) -> list[tuple[Passage, str]]:
+    def _referrers(self, doc: str, locator: str, docs: list[str] | None,
+                   form: str | None = None) -> list[tuple[Passage, str]]:
         """The provisions of the instruments searched that refer to the provision `locator` or to a part of it
         from outside it (the index's reference graph), in corpus order, each with its referring phrase; at
-        most `MAX_REFERRERS`."""
+        most `MAX_REFERRERS`; only rules or only articles when `form` ("rule ", "art. ") says so."""
         phrases: dict[tuple[str, str], str] = {}
         for reference in self.store.referred_by(doc, locator):
             key = (reference.doc, reference.unit)
             inside = reference.doc == doc and is_within(reference.unit, locator)
-            if not inside and (docs is None or reference.doc in docs):
+            if not inside and (docs is None or reference.doc in docs) and reference.unit.startswith(form or ""):
                 phrases.setdefault(key, reference.phrase)
         found = [(unit, phrase) for (doc, locator), phrase in phrases.items()
                  if (unit := self.store.unit(doc, locator)) is not None]
@@ -194,3 +206,9 @@ class Composer:
     def _passage(self, unit: Unit) -> Passage:
         source = self.retriever.sources[unit.doc]
         return Passage.of(unit, source, score=0.0)
+
+
+def _asked_form(question: str) -> str | None:
+    """The form of provision a question asks for ("Which rules refer to article 68?" → "rule"), or None."""
+    match = ASKED_FORM.search(question)
+    return None if match is None else {"rule": "rule ", "article": "art. "}[match.group(1).lower()]

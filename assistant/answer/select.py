@@ -45,6 +45,7 @@ class Question:
     named_docs: frozenset[str]  # instruments the question names: their commentary is not demoted
     rarity: dict[str, float]
     alternatives: dict[str, set[str]] = field(default_factory=dict)  # a word's stem → the instruments' words
+    weights: dict[str, float] = field(default_factory=dict)  # its words' weights, a phrase's words sharing one
 
 
 def word_cover(question: Question, passage: Passage) -> float:
@@ -57,7 +58,8 @@ def word_cover(question: Question, passage: Passage) -> float:
     used: set[str] = set()
     for stem in content_stems(question.text):
         words = {stem} | question.alternatives.get(stem, set())
-        weight[stem] = min((question.rarity[w] for w in words if w in question.rarity), default=0.0)
+        weight[stem] = min((question.weights.get(w, question.rarity[w]) for w in words if w in question.rarity),
+                           default=0.0)
         if words & used_here:
             used.add(stem)
     if not any(weight.values()):
