@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from assistant.answer.composer import Composer
 from assistant.answer.extractive import decline
-from assistant.answer.questions import QuestionKind, question_kind
+from assistant.answer.questions import QuestionKind, concordance_term, question_kind
 from assistant.config import Settings
 from assistant.corpus.manifest import load_manifest
 from assistant.embedding import load_embedder
@@ -224,9 +224,10 @@ class Assistant:
         query, notice, carried, counterparts = self._standalone(text, history) if english else (text, "", [], [])
         passages, retrieval = self._search(query, docs, uploads, k, carried, counterparts, detected)
         instruments = self._instrument_names(docs, uploads)
-        answer = self._decline_reason(text, passages, retrieval, instruments, language)
+        kind = question_kind(text, detected)
+        answer = self._decline_reason(text, passages, retrieval, instruments, language,
+                                      verbatim=kind is QuestionKind.CONCORDANCE and self._term_found(text, docs))
         if answer is None:
-            kind = question_kind(text, detected)
             if kind is QuestionKind.PROVISION and query != text:  # "And in a non-international armed conflict?"
                 kind = question_kind(query)
             # a question in another language is weighed by the instruments' English words for its legal words
@@ -267,9 +268,16 @@ class Assistant:
                       reason=f"question in {name}: the index's embedder ({self.embedder.name}) matches English "
                       "questions only", query=text, prompt_version=prompt_version())
 
-    def _decline_reason(self, text, passages, retrieval, instruments, language: str = ENGLISH) -> Answer | None:
+    def _term_found(self, text: str, docs: list[str] | None) -> bool:
+        """Whether the term a question asks about ("Is forced nudity mentioned …?") is used, word for word, in
+        the instruments searched: where it is used answers, however far the question's cosine is."""
+        occurrences = self.composer.concordance.find(concordance_term(text) or "", docs)
+        return bool(occurrences.binding or occurrences.commentary)
+
+    def _decline_reason(self, text, passages, retrieval, instruments, language: str = ENGLISH,
+                        verbatim: bool = False) -> Answer | None:
         """The decline, in plain words (in the question's language), if the corpus does not answer; None
-        when it does."""
+        when it does (`verbatim`: the term the question asks about is used in the instruments searched)."""
         exact = any(p.exact for p in passages)
         if retrieval and retrieval.unmatched and not exact:
             missing = ", ".join(f"{self._short_title(r.doc)}, {r.locator}" for r in retrieval.unmatched)
@@ -283,7 +291,7 @@ class Assistant:
         if not passages:
             return decline(text, instruments, "nothing was retrieved", language=language)
         best = max(p.dense for p in passages)
-        if not exact and best < self.settings.decline_threshold:
+        if not exact and not verbatim and best < self.settings.decline_threshold:
             return decline(
                 text, instruments,
                 f"best match similarity {best:.2f} is below the threshold {self.settings.decline_threshold:.2f}",
