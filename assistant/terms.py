@@ -23,16 +23,22 @@ QUESTION_STOPWORDS = STOPWORDS | frozenset(
 )
 
 
-def content_stems(text: str) -> set[str]:
-    """Stems of the words that carry meaning (three letters or more, not stop words)."""
+def _words(text: str, parts: bool = False) -> list[str]:
+    """The words of a text; with `parts`, a hyphenated word also as its parts."""
     words = re.findall(r"[a-zA-Z][a-zA-Z\-]+", text.lower())
-    return {STEMMER.stemWord(w) for w in words if w not in QUESTION_STOPWORDS and len(w) > 2}
+    return words + [part for word in words if "-" in word for part in word.split("-")] if parts else words
+
+
+def content_stems(text: str, parts: bool = False) -> set[str]:
+    """Stems of the words that carry meaning (three letters or more, not stop words). A provision's words are
+    taken with `parts`: its "video-link" is what a question asking about a "video link" means, while a question's
+    "gender-based" does not ask about every provision on "gender"."""
+    return {STEMMER.stemWord(w) for w in _words(text, parts) if w not in QUESTION_STOPWORDS and len(w) > 2}
 
 
 def stem_sequence(text: str) -> list[str]:
     """The content stems of a text in their order, adjacent words next to each other."""
-    words = re.findall(r"[a-zA-Z][a-zA-Z\-]+", text.lower())
-    return [STEMMER.stemWord(w) for w in words if w not in QUESTION_STOPWORDS and len(w) > 2]
+    return [STEMMER.stemWord(w) for w in _words(text) if w not in QUESTION_STOPWORDS and len(w) > 2]
 
 
 class WordWeights:
@@ -48,7 +54,7 @@ class WordWeights:
         self.total = 0
         for position, text in enumerate(texts):
             self.total += 1
-            for stem in content_stems(text):
+            for stem in content_stems(text, parts=True):
                 self.units_of.setdefault(stem, set()).add(position)
         self.rarity = {stem: math.log(self.total / len(units)) for stem, units in self.units_of.items()}
 

@@ -194,6 +194,13 @@ def test_words_used_together_weigh_as_one_phrase(assistant):
     assert weights["sexual"] < assistant.composer.rarity["sexual"]
 
 
+def test_a_question_on_a_video_link_is_answered_by_the_rule_on_video_link_testimony(assistant):
+    answer = assistant.ask("Can a victim of sexual violence testify by video link at the ICC?")
+    assert answer.citations[0].unit == "rule 67(1)"
+    assert "by means of audio or video technology" in answer.citations[0].quote
+    assert not any(c.unit == "rule 70(d)" for c in answer.citations)  # sexual violence, but not about testifying
+
+
 def test_law_leads_when_a_provision_is_nearly_as_close_as_commentary(assistant):
     answer = assistant.ask("Can survivors of sexual violence get reparations at the ICC?")
     assert answer.citations[0].unit == "art. 75(1)"  # "survivors" is read as the Statute's "victims"

@@ -53,7 +53,7 @@ def word_cover(question: Question, passage: Passage) -> float:
     weighted by its rarity in the corpus (words the corpus never uses cannot tell provisions apart). A
     practitioner's word counts as used when the provision uses the instruments' word for it ("survivors"
     → "victims"), and weighs as that word does."""
-    used_here = content_stems(f"{passage.heading}\n{passage.text}")
+    used_here = content_stems(f"{passage.heading}\n{passage.text}", parts=True)
     weight: dict[str, float] = {}
     used: set[str] = set()
     for stem in content_stems(question.text):
