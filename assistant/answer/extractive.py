@@ -20,7 +20,7 @@ from assistant.prompts import load_prompt
 from assistant.terms import content_stems
 
 LEADING_LABEL = re.compile(r"^(?:\d+\.\s*)?(?:\([0-9a-z]{1,6}\)\s*)+|^\d+\.\s+")
-WHOLE_PROVISION_WORDS = 60  # a provision this short is quoted whole rather than by its best sentence
+WHOLE_PROVISION_WORDS = 100  # a provision this short is quoted whole rather than by its best sentence
 MAX_PLACES = 3  # provisions named in a concordance lead
 SHORT_SENTENCE_WORDS = 15  # a best sentence this short is quoted with the sentence that follows it
 NEIGHBOUR_SHARE = 0.75  # a neighbouring sentence matching the question this well is quoted too
