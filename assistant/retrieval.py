@@ -31,6 +31,11 @@ RULE_REF = re.compile(
 )
 
 
+# A question naming the kind of crime or of armed conflict chooses among the contexts of one crime itself.
+CONTEXT_NAMED = re.compile(r"\bcrimes? against humanity\b|\bwar crimes?\b|\bgenocid|\barmed conflict|\bcivil war\b"
+                           r"|\bwartime\b|\boccup(?:ied|ation)\b", re.IGNORECASE)
+
+
 def load_synonyms(path: Path | None) -> dict[str, list[str]]:
     if path is None:
         return {}
@@ -242,6 +247,8 @@ class Retriever:
         ranked = self._keep_each_retrievers_best(ranked, dense, lexical, self.settings.top_k)
         if len(groups) > 1:
             ranked = self._keep_each_named_instruments_best(ranked, groups, self.settings.top_k)
+        if not CONTEXT_NAMED.search(question):
+            ranked = self._first_context_first(ranked)
         if self.settings.link_elements:
             ranked = self._elaborated_before_elaborating(ranked, docs)
         exact_ranked = sorted(exact, key=lambda u: (-scores.get(u, 0.0), u))
@@ -327,6 +334,23 @@ class Retriever:
             if u not in linked:
                 linked.append(u)
         return linked
+
+    def _first_context_first(self, ranked: list[int]) -> list[int]:
+        """The Elements of one crime in its several contexts (enforced sterilization as a crime against
+        humanity, art. 7(1)(g)-5, and as a war crime in either kind of armed conflict, 8(2)(b)(xxii)-5 and
+        8(2)(e)(vi)-5) say the same; a question that names no context gets them in the Elements' own order,
+        the first one first, wherever the best of them ranked."""
+        groups: dict[tuple[str, str], list[int]] = {}
+        for u in ranked:
+            unit = self.store.units[u]
+            if self.sources[unit.doc].family == CRIME_ELEMENTS and " of " in unit.heading:
+                groups.setdefault(self._sibling_group(unit), []).append(u)
+        reordered = list(ranked)
+        for members in groups.values():
+            slots = sorted(ranked.index(u) for u in members)
+            for slot, u in zip(slots, sorted(members)):  # units are stored in corpus order
+                reordered[slot] = u
+        return reordered
 
     def _diverse(self, ranked: list[int], k: int) -> list[int]:
         """Best first, at most `per_parent` sibling provisions (rule 70(a)–(d), the six sexual

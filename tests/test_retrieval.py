@@ -48,6 +48,17 @@ def test_genocide_asked_at_the_icc_is_answered_from_the_statute_not_the_conventi
     assert ("rome-statute", "art. 6(b)") in cited and not any(doc == "genocide-convention" for doc, _ in cited)
 
 
+def test_a_crime_asked_without_a_context_is_answered_by_its_first_elements_the_crime_against_humanity(assistant):
+    answer = assistant.ask("Women were told the operation was routine and signed consent forms, but were in fact "
+                           "sterilised. Is that genuine consent?")
+    assert answer.citations[0].unit == "art. 7(1)(g)-5"  # the same elements as 8(2)(b)(xxii)-5 and 8(2)(e)(vi)-5
+
+
+def test_a_crime_asked_in_a_context_keeps_that_contexts_elements(assistant):
+    answer = assistant.ask("In a non-international armed conflict, what must be proved for enforced sterilization?")
+    assert answer.citations[0].unit == "art. 8(2)(e)(vi)-5"
+
+
 def test_locator_nesting():
     assert is_within("art. 7(2)(f)", "art. 7")
     assert is_within("art. 7(1)(g)-3", "art. 7(1)(g)")
