@@ -45,9 +45,25 @@ def load_synonyms(path: Path | None) -> dict[str, list[str]]:
 BRITISH_SPELLING = re.compile(r"\b(\w{3,})is(ation|ations|e|ed|es|ing)\b", re.IGNORECASE)
 
 
+AGE = re.compile(r"\b(\d{1,2})[- ]years?[- ]olds?\b|\baged (\d{1,2})\b", re.IGNORECASE)
+
+
+def _in_the_instruments_words(age: re.Match[str]) -> str:
+    years = int(age.group(1) or age.group(2))
+    words = "under the age of 18 under eighteen child" if years < 18 else age.group(0)
+    return f"{words} under the age of fifteen years" if years < 15 else words
+
+
+def with_ages_in_the_instruments_words(question: str) -> str:
+    """A child's age as the instruments say it ("a 17-year-old fighter" → "under the age of 18 …": art. 26;
+    under fifteen, the conscription of children), so that the number itself does not pull in unrelated text."""
+    return AGE.sub(_in_the_instruments_words, question)
+
+
 def expand_query(question: str, synonyms: dict[str, list[str]]) -> str:
-    """The question plus the instruments' words for the practitioners' words it uses, and the
-    instruments' -ize spelling of -ise words ("organisation" → "organization")."""
+    """The question plus the instruments' words for the practitioners' words it uses, for a child's age, and
+    the instruments' -ize spelling of -ise words ("organisation" → "organization")."""
+    question = with_ages_in_the_instruments_words(question)
     lowered = question.lower()
     extra = [w for key, words in synonyms.items() if re.search(rf"\b{re.escape(key)}\b", lowered) for w in words]
     extra += [f"{m.group(1)}iz{m.group(2)}" for m in BRITISH_SPELLING.finditer(lowered)]

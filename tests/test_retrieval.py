@@ -5,7 +5,7 @@ import pytest
 from assistant.config import Settings
 from assistant.corpus.manifest import load_manifest
 from assistant.locators import is_within
-from assistant.retrieval import expand_query, forum_documents, named_references
+from assistant.retrieval import expand_query, forum_documents, named_references, with_ages_in_the_instruments_words
 
 ALL = {"rome-statute", "elements-of-crimes", "rules-of-procedure-and-evidence", "genocide-convention",
        "additional-protocol-i", "additional-protocol-ii", "geneva-convention-iv"}
@@ -57,6 +57,17 @@ def test_a_crime_asked_without_a_context_is_answered_by_its_first_elements_the_c
 def test_a_crime_asked_in_a_context_keeps_that_contexts_elements(assistant):
     answer = assistant.ask("In a non-international armed conflict, what must be proved for enforced sterilization?")
     assert answer.citations[0].unit == "art. 8(2)(e)(vi)-5"
+
+
+def test_a_childs_age_is_searched_in_the_instruments_words():
+    assert with_ages_in_the_instruments_words("a 17-year-old fighter").startswith("a under the age of 18")
+    assert "under the age of fifteen years" in with_ages_in_the_instruments_words("girls aged 14")
+    assert with_ages_in_the_instruments_words("a 30-year-old commander") == "a 30-year-old commander"
+
+
+def test_a_question_on_prosecuting_a_minor_at_the_icc_is_answered_by_article_26(assistant):
+    answer = assistant.ask("Can the ICC prosecute a 17-year-old fighter for a rape committed during the conflict?")
+    assert [(c.doc, c.unit) for c in answer.citations][:1] == [("rome-statute", "art. 26")]
 
 
 def test_locator_nesting():

@@ -16,7 +16,7 @@ from assistant.conflicts import conflict_of, conflict_of_provision
 from assistant.index import IndexStore
 from assistant.locators import is_within, parent_of, without_elements_suffix
 from assistant.models import Answer, Passage, Source, Unit
-from assistant.retrieval import Retriever, hinted_documents
+from assistant.retrieval import Retriever, forum_documents, hinted_documents, with_ages_in_the_instruments_words
 from assistant.terms import WordWeights, content_stems
 
 CLOSEST_LAW = 3  # provisions quoted when the law does not use the term a question asks about
@@ -53,8 +53,10 @@ class Composer:
     def select(self, text: str, passages: list[Passage], kind: QuestionKind) -> Selection:
         """The provisions on point (quoted), the rest related; only close enough ones are quoted."""
         named_docs = frozenset(hinted_documents(text, self.sources))
+        text = with_ages_in_the_instruments_words(text)  # "a 17-year-old" is what art. 26 calls "under the age of 18"
         near = [p for p in passages if p.exact or p.dense >= self._threshold(p, named_docs)] or passages[:1]
-        question = Question(text, kind, named_docs, self.rarity, self._alternatives(text), self.words.of_question(text))
+        question = Question(text, kind, named_docs, self.rarity, self._alternatives(text), self.words.of_question(text),
+                            frozenset(forum_documents(text, self.sources)))
         selection = select_on_point(question, near, max_cited=self.settings.max_cited, margin=self.settings.cite_margin)
         return Selection(cited=selection.cited, related=[p for p in passages if p not in selection.cited])
 

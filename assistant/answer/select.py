@@ -23,6 +23,7 @@ LAW_MARGIN = 0.3  # a provision this close to the best commentary leads the answ
 KIND_BONUS = 0.3  # the Elements of a crime, for a question on what must be proved
 DEFINITION_BONUS = 0.15
 NAMED_INSTRUMENT_BONUS = 0.3  # a provision of an instrument the question names
+FORUM_BONUS = 0.15  # a provision of the court's instruments, for a question naming the court and none of them
 NAMED_MARGIN = 0.5  # a question naming several instruments quotes each one's strongest provision this close
 
 
@@ -46,6 +47,7 @@ class Question:
     rarity: dict[str, float]
     alternatives: dict[str, set[str]] = field(default_factory=dict)  # a word's stem → the instruments' words
     weights: dict[str, float] = field(default_factory=dict)  # its words' weights, a phrase's words sharing one
+    forum_docs: frozenset[str] = frozenset()  # the instruments of the court it names ("at the ICC"), none named
 
 
 def word_cover(question: Question, passage: Passage) -> float:
@@ -78,6 +80,8 @@ def strength(passage: Passage, question: Question, top_score: float) -> float:
         value -= COMMENTARY_PENALTY
     if passage.doc in question.named_docs:  # "What does Protocol II say about rape …?": Protocol II first
         value += NAMED_INSTRUMENT_BONUS
+    elif passage.doc in question.forum_docs:  # "Can the ICC prosecute …?": the Statute before Protocol I
+        value += FORUM_BONUS
     lists_elements = passage.family == CRIME_ELEMENTS and "\n" in passage.text
     if kind is QuestionKind.ELEMENTS:
         value += KIND_BONUS if lists_elements else -KIND_BONUS / 3
