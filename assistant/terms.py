@@ -48,6 +48,7 @@ class WordWeights:
     any provision on sexual violence before the one on reparations."""
 
     TOGETHER = 0.5  # share of the rarer word's provisions that also use the other: the two make a phrase
+    COMMON = 5.0  # a word rarer than this (in under 0.7% of provisions) is distinctive alone: never merged
 
     def __init__(self, texts) -> None:
         self.units_of: dict[str, set[int]] = {}
@@ -64,6 +65,8 @@ class WordWeights:
         sequence = stem_sequence(text)
         for first, second in zip(sequence, sequence[1:]):
             if first == second or first not in self.rarity or second not in self.rarity:
+                continue
+            if max(self.rarity[first], self.rarity[second]) >= self.COMMON:  # "forced nudity": "nudity" says it
                 continue
             both = len(self.units_of[first] & self.units_of[second])
             rarer = min(len(self.units_of[first]), len(self.units_of[second]))

@@ -192,6 +192,8 @@ def test_words_used_together_weigh_as_one_phrase(assistant):
     weights = assistant.composer.words.of_question("Can survivors of sexual violence get reparations?")
     assert weights["sexual"] == weights["violenc"] < weights["repar"]  # "sexual violence": one phrase, not two words
     assert weights["sexual"] < assistant.composer.rarity["sexual"]
+    nudity = assistant.composer.words.of_question("Is forced nudity a form of sexual violence?")
+    assert nudity["nuditi"] == assistant.composer.rarity["nuditi"]  # a rare word says the phrase alone: not merged
 
 
 def test_a_question_on_a_video_link_is_answered_by_the_rule_on_video_link_testimony(assistant):
