@@ -99,8 +99,11 @@ HELD_OUT_NOTES = {
     "fresh": "Written before the answer work was tuned and never tuned on: read these numbers as the ones a new "
              "question gets.",
     "fresh-2": "50 questions (12 out of scope) written on 2026-11-28 by a writer who never saw the gold set, the "
-               "synonyms, the scope file or any answer, after that day's tuning on gold; never tuned on: read these "
-               "numbers as the ones a new question gets.",
+               "synonyms, the scope file or any answer. Measured once blind, then used to decide between variants "
+               "of that day's changes: a development set since, not held out.",
+    "fresh-3": "50 questions (12 out of scope) written on 2026-11-28 by a writer who never saw any other set, the "
+               "synonyms, the scope file or any answer; never tuned on: read these numbers as the ones a new "
+               "question gets.",
     "multilingual": "The gold questions translated and rephrased in Spanish, French, Portuguese, Russian, Ukrainian "
                     "and Arabic, with their gold provisions. Written with the glossary and the multilingual "
                     "settings in view: not a held-out set.",
