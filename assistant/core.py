@@ -23,7 +23,7 @@ from assistant.models import Answer, Draft, Passage, Turn, Unit
 from assistant.private import append_private
 from assistant.prompts import load_prompt, prompt_version
 from assistant.retrieval import Retriever, merge_by_score
-from assistant.scope import load_scope, outside_reason
+from assistant.scope import load_scope, outside_reason, outside_source
 from assistant.terms import content_stems
 from assistant.uploads import DOC_PREFIX, UploadSnapshot, UploadStore
 
@@ -283,8 +283,9 @@ class Assistant:
             missing = ", ".join(f"{self._short_title(r.doc)}, {r.locator}" for r in retrieval.unmatched)
             return decline(text, instruments, f"the provision named does not exist in the corpus: {missing}",
                            load_prompt("decline_no_provision", language).format(missing=missing), language=language)
-        outside = outside_reason(text, self.scope, language)
-        if outside and not exact and not any(p.authority == "upload" for p in passages):
+        entry = outside_source(text, self.scope)
+        outside = entry.reason_in(language) if entry else None
+        if outside and (not exact or entry.names_own_provisions) and not any(p.authority == "upload" for p in passages):
             closest = [p for p in passages if p.dense >= self.settings.decline_threshold][:CLOSEST]
             reason = outside if language == ENGLISH else outside_reason(text, self.scope)  # the JSON's, in English
             return decline(text, instruments, reason, outside, closest, language)

@@ -18,6 +18,9 @@ class OutsideSource:
     reason: str
     patterns: tuple[re.Pattern[str], ...]
     reasons: dict[str, str] = field(default_factory=dict)  # the reason in other languages, by language code
+    # a provision number in such a question is that instrument's own ("Rule 96 of the ICTY Rules" is not the ICC's
+    # rule 96): the question is declined even though the corpus has a provision of that number
+    names_own_provisions: bool = False
 
     def reason_in(self, language: str) -> str:
         return self.reasons.get(language, self.reason)
@@ -28,7 +31,8 @@ def load_scope(path: Path | None, sources: list[Source], indexed: set[str]) -> l
     if path is not None:
         for entry in tomllib.loads(path.read_text(encoding="utf-8")).get("outside", []):
             patterns = tuple(re.compile(p, re.IGNORECASE) for p in entry["patterns"])
-            entries.append(OutsideSource(entry["name"], entry["reason"], patterns, dict(entry.get("reasons", {}))))
+            entries.append(OutsideSource(entry["name"], entry["reason"], patterns, dict(entry.get("reasons", {})),
+                                         bool(entry.get("names_own_provisions", False))))
     for source in sources:
         if source.aliases and source.id not in indexed:
             reasons = {language: load_prompt("decline_not_indexed", language).format(title=source.title)
@@ -38,10 +42,13 @@ def load_scope(path: Path | None, sources: list[Source], indexed: set[str]) -> l
     return entries
 
 
+def outside_source(question: str, scope: list[OutsideSource]) -> OutsideSource | None:
+    """What the question asks about that the corpus does not contain, or None when it is about the corpus."""
+    return next((entry for entry in scope if any(pattern.search(question) for pattern in entry.patterns)), None)
+
+
 def outside_reason(question: str, scope: list[OutsideSource], language: str = "en") -> str | None:
     """The reason to decline (in `language` when the scope file translates it), or None when the
     question is about the corpus."""
-    for entry in scope:
-        if any(pattern.search(question) for pattern in entry.patterns):
-            return entry.reason_in(language)
-    return None
+    entry = outside_source(question, scope)
+    return None if entry is None else entry.reason_in(language)

@@ -121,12 +121,20 @@ def test_follow_up_is_read_with_the_previous_question(assistant):
     ("Does Security Council resolution 1820 call sexual violence a tactic of war?", "is not in the corpus"),
     ("Is marital rape a crime under Colombian law?", "not national law"),
     ("How many women have testified about sexual violence at the ICC?", "not statistics"),
+    ("How did Rule 96 of the ICTY Rules treat consent?", "not the statutes or rules of other"),
+    ("Under the UK Sexual Offences Act 2003, how is consent defined?", "not national law"),
+    ("How does Ukraine's Criminal Code punish conflict-related sexual violence?", "not national law"),
 ])
 def test_questions_about_sources_outside_the_corpus_are_declined(assistant, question, reason):
     answer = assistant.ask(question)
     assert answer.declined
     assert reason in answer.reason
     assert answer.answer.startswith(answer.reason)  # said once, in plain words, as the answer
+
+
+def test_the_corpus_rule_of_a_number_another_court_uses_is_still_answered(assistant):
+    answer = assistant.ask("What does rule 96 say about notifying victims of reparations proceedings?")
+    assert not answer.declined and answer.citations[0].unit == "rule 96(1)"
 
 
 def test_a_case_law_decline_lists_the_closest_provisions_without_scores(assistant):
