@@ -232,7 +232,7 @@ class Assistant:
                 kind = question_kind(query)
             # a question in another language is weighed by the instruments' English words for its legal words
             weighed = query if english else f"{query} {self.retriever.english_words(query, detected)}"
-            selection = self.composer.select(weighed, passages, kind)
+            selection = self.composer.select(weighed, passages, kind, asked=text if english else weighed)
             if self.generator is None:
                 answer = self.composer.compose(text, passages, kind, selection, docs, language,
                                                words="" if english else weighed)

@@ -211,6 +211,11 @@ def test_a_question_on_a_video_link_is_answered_by_the_rule_on_video_link_testim
     assert not any(c.unit == "rule 70(d)" for c in answer.citations)  # sexual violence, but not about testifying
 
 
+def test_a_question_asking_two_things_quotes_the_provision_answering_each(assistant):
+    answer = assistant.ask("What is the Trust Fund for Victims and where does its money come from?")
+    assert {"art. 79(1)", "art. 79(2)"} <= {c.unit for c in answer.citations}  # what it is; fines and forfeiture
+
+
 def test_law_leads_when_a_provision_is_nearly_as_close_as_commentary(assistant):
     answer = assistant.ask("Can survivors of sexual violence get reparations at the ICC?")
     assert answer.citations[0].unit == "art. 75(1)"  # "survivors" is read as the Statute's "victims"

@@ -3,7 +3,7 @@
 import pytest
 
 from assistant.answer.concordance import term_pattern
-from assistant.answer.questions import QuestionKind, concordance_term, question_kind
+from assistant.answer.questions import QuestionKind, concordance_term, question_kind, question_parts
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -48,3 +48,16 @@ def test_a_term_matches_either_spelling_a_plural_and_any_spacing():
     assert pattern.search("(g) … enforced sterilization, or any other form")
     assert pattern.search("Enforced  sterilisations were")
     assert not pattern.search("enforced disappearance of persons")
+
+
+@pytest.mark.parametrize("question, parts", [
+    ("Is forced sterilisation a crime against humanity, and what are its elements?",
+     ["Is forced sterilisation a crime against humanity", "what are its elements"]),
+    ("What is the Trust Fund for Victims and where does its money come from?",
+     ["What is the Trust Fund for Victims", "where does its money come from"]),
+    ("Can rape be prosecuted as genocide at the ICC?", ["Can rape be prosecuted as genocide at the ICC?"]),
+    ("Is rape in an internal armed conflict both prohibited by Geneva law and punishable at the ICC?",
+     ["Is rape in an internal armed conflict both prohibited by Geneva law and punishable at the ICC?"]),
+])
+def test_the_questions_asked_in_one(question, parts):
+    assert question_parts(question) == parts

@@ -9,8 +9,8 @@ import re
 
 from assistant.answer.concordance import Concordance
 from assistant.answer.extractive import Lookups, compose_answer, compose_concordance, compose_referrers
-from assistant.answer.questions import QuestionKind, concordance_term
-from assistant.answer.select import Question, Selection, is_commentary, select_on_point
+from assistant.answer.questions import QuestionKind, concordance_term, question_kind, question_parts
+from assistant.answer.select import Question, Selection, is_commentary, select_on_point, strength
 from assistant.config import Settings
 from assistant.conflicts import conflict_of, conflict_of_provision
 from assistant.index import IndexStore
@@ -21,6 +21,7 @@ from assistant.terms import WordWeights, content_stems
 
 CLOSEST_LAW = 3  # provisions quoted when the law does not use the term a question asks about
 MAX_REFERRERS = 8  # provisions named and quoted as referring to the one a question names
+PART_MARGIN = 0.3  # a part's best provision is quoted when the whole question finds it nearly as strong as its best
 NAMED_INSTRUMENT_RELIEF = 0.08  # cosine below the decline threshold still quoted from an instrument named
 DEFINED_WITHIN = 30  # characters before a reference in which "as defined in" announces a definition
 # A list this short is quoted whole after the provision that announces it, unless the question asks
@@ -50,15 +51,37 @@ class Composer:
             if parent_of(unit.unit) != unit.unit:
                 self.children.setdefault((unit.doc, parent_of(unit.unit)), []).append(unit)
 
-    def select(self, text: str, passages: list[Passage], kind: QuestionKind) -> Selection:
-        """The provisions on point (quoted), the rest related; only close enough ones are quoted."""
+    def select(self, text: str, passages: list[Passage], kind: QuestionKind, asked: str = "") -> Selection:
+        """The provisions on point (quoted), the rest related; only close enough ones are quoted. `text` is what was
+        searched (a follow-up with its conversation's subject), `asked` (default: the text) the question as asked,
+        whose parts each get their best provision."""
         named_docs = frozenset(hinted_documents(text, self.sources))
         text = with_ages_in_the_instruments_words(text)  # "a 17-year-old" is what art. 26 calls "under the age of 18"
         near = [p for p in passages if p.exact or p.dense >= self._threshold(p, named_docs)] or passages[:1]
         question = Question(text, kind, named_docs, self.rarity, self._alternatives(text), self.words.of_question(text),
                             frozenset(forum_documents(text, self.sources)))
         selection = select_on_point(question, near, max_cited=self.settings.max_cited, margin=self.settings.cite_margin)
-        return Selection(cited=selection.cited, related=[p for p in passages if p not in selection.cited])
+        cited = selection.cited + self._each_parts_best(asked or text, question, near, selection.cited)
+        return Selection(cited=cited, related=[p for p in passages if p not in cited])
+
+    def _each_parts_best(self, text: str, whole: Question, near: list[Passage], cited: list[Passage]) -> list[Passage]:
+        """For a question that asks two things ("… a crime against humanity, and what are its elements?"), the
+        provision that best answers each part, when the whole question's choice left it out."""
+        parts = question_parts(text) if len(near) > 1 else [text]
+        if len(parts) < 2:
+            return []
+        top = max(p.score for p in near)
+        floor = max(strength(p, whole, top) for p in near) - PART_MARGIN  # on the whole question too, nearly
+        added: list[Passage] = []
+        for part in parts:
+            kind = question_kind(part)
+            kind = kind if kind in (QuestionKind.ELEMENTS, QuestionKind.DEFINITION) else QuestionKind.PROVISION
+            asked = Question(part, kind, whole.named_docs, self.rarity, self._alternatives(part),
+                             self.words.of_question(part), whole.forum_docs)
+            best = select_on_point(asked, near, max_cited=1, margin=0.0).cited
+            if best and best[0] not in cited + added and strength(best[0], whole, top) >= floor:
+                added.append(best[0])
+        return added
 
     def _threshold(self, passage: Passage, named_docs: frozenset[str]) -> float:
         """How close a provision must be to be quoted. A provision of an instrument the question names

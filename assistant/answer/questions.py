@@ -81,6 +81,20 @@ TRAILING_ARTICLE = re.compile(r"\s+(?:a|an|the)$", re.IGNORECASE)
 QUOTES = "“”\"'‘’"
 
 
+# "Is forced sterilisation a crime against humanity, and what are its elements?": two questions in one
+QUESTION_PARTS = re.compile(
+    r",?\s+and\s+(?=(?:what|how|does|do|is|are|can|could|must|which|who|where|when|whether)\b)|\?\s+(?=\S)|;\s+",
+    re.IGNORECASE)
+
+
+def question_parts(question: str) -> list[str]:
+    """The questions asked in one ("What is the Trust Fund for Victims and where does its money come from?" →
+    two), each with some words of its own; a single question is one part."""
+    parts = [p.strip(" ,?") for p in QUESTION_PARTS.split(question.strip())]
+    parts = [p for p in parts if len(re.findall(r"[A-Za-z]{4,}", p)) >= 2]
+    return parts if len(parts) > 1 else [question]
+
+
 def question_kind(question: str, language: str = "en") -> QuestionKind:
     """What the question asks for; a question in another language by its own words ("¿Qué elementos …?")."""
     text = question.strip()
