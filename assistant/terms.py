@@ -8,7 +8,25 @@ import re
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
-STEMMER = Stemmer.Stemmer("english")
+
+class _EnglishStemmer:
+    """The Snowball English stemmer, except for words it would merge with a word of the opposite meaning here:
+    "internal" and "international" both become "intern", and a question on an internal armed conflict would
+    then match every provision on an international one."""
+
+    KEPT = {"internal": "internal", "internally": "internal"}
+
+    def __init__(self) -> None:
+        self._snowball = Stemmer.Stemmer("english")
+
+    def stemWord(self, word: str) -> str:  # PyStemmer's names, which bm25s calls
+        return self.KEPT.get(word) or self._snowball.stemWord(word)
+
+    def stemWords(self, words: list[str]) -> list[str]:
+        return [self.stemWord(word) for word in words]
+
+
+STEMMER = _EnglishStemmer()
 # Left out of the BM25 index and queries: English stop words, and the words with which questions ask
 # for a definition or name a provision ("how does the Statute define …", "under which article …"),
 # which would otherwise pull in every "as defined in article 7" and the Rules' use-of-terms rule.

@@ -6,6 +6,7 @@ from assistant.config import Settings
 from assistant.corpus.manifest import load_manifest
 from assistant.locators import is_within
 from assistant.retrieval import expand_query, forum_documents, named_references, with_ages_in_the_instruments_words
+from assistant.terms import STEMMER, content_stems
 
 ALL = {"rome-statute", "elements-of-crimes", "rules-of-procedure-and-evidence", "genocide-convention",
        "additional-protocol-i", "additional-protocol-ii", "geneva-convention-iv"}
@@ -68,6 +69,11 @@ def test_a_childs_age_is_searched_in_the_instruments_words():
 def test_a_question_on_prosecuting_a_minor_at_the_icc_is_answered_by_article_26(assistant):
     answer = assistant.ask("Can the ICC prosecute a 17-year-old fighter for a rape committed during the conflict?")
     assert [(c.doc, c.unit) for c in answer.citations][:1] == [("rome-statute", "art. 26")]
+
+
+def test_internal_and_international_are_different_words():
+    assert content_stems("internal armed conflict") & content_stems("international") == set()
+    assert STEMMER.stemWords(["internal", "international"]) == ["internal", "intern"]  # as BM25 indexes them
 
 
 def test_locator_nesting():
