@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(default=32, ge=1)
 
     top_k: int = Field(default=5, ge=1, le=50, description="Passages an answer may cite.")
+    selection_pool: int = Field(
+        default=10, ge=1, le=50,
+        description="Provisions the extractive answer chooses its quotes from: the top k and the next ones, so that "
+        "a provision that addresses the question squarely but ranks a little lower in retrieval can be quoted; "
+        "only the top k are listed as related.")
     candidates: int = Field(default=40, ge=5, description="Candidates per retriever before fusion.")
     rrf_k: int = Field(default=60, description="Reciprocal rank fusion constant.")
     fusion: Literal["convex", "rrf"] = Field(default="convex", description="How dense and BM25 rankings are combined.")

@@ -155,12 +155,16 @@ class Assistant:
 
     def _search(self, query: str, docs: list[str] | None, uploads: bool, k: int | None,
                 carried: list[tuple[str, str]] | None = None, counterparts: list[tuple[str, str]] | None = None,
-                language: str = ENGLISH):
+                language: str = ENGLISH, pool: list[Passage] | None = None):
         """The top k provisions for the query, and (a follow-up) the provisions the previous answer cited,
-        scored against the query, after them; the counterparts a follow-up asks about count as named."""
+        scored against the query, after them; the counterparts a follow-up asks about count as named. `pool`, when
+        given, receives the corpus provisions ranked after the top k, up to the selection pool."""
         k = k or self.settings.top_k
-        retrieval = self.retriever.retrieve(query, docs=docs, k=k, language=language) if docs != [] else None
-        passages = list(retrieval.passages) if retrieval else []
+        wide = max(k, self.settings.selection_pool) if pool is not None else k
+        retrieval = self.retriever.retrieve(query, docs=docs, k=wide, language=language) if docs != [] else None
+        passages = list(retrieval.passages[:k]) if retrieval else []
+        if pool is not None and retrieval:
+            pool.extend(retrieval.passages[k:])
         if uploads and self.settings.search_uploads:
             found = self._uploads_retriever().retrieve(query, k=k, language=language).passages
             relevant = [p for p in found if p.dense >= self.uploads.settings.decline_threshold]  # their model's
@@ -222,7 +226,8 @@ class Assistant:
             return
         english = detected == ENGLISH
         query, notice, carried, counterparts = self._standalone(text, history) if english else (text, "", [], [])
-        passages, retrieval = self._search(query, docs, uploads, k, carried, counterparts, detected)
+        pool: list[Passage] = []
+        passages, retrieval = self._search(query, docs, uploads, k, carried, counterparts, detected, pool)
         instruments = self._instrument_names(docs, uploads)
         kind = question_kind(text, detected)
         answer = self._decline_reason(text, passages, retrieval, instruments, language,
@@ -232,7 +237,9 @@ class Assistant:
                 kind = question_kind(query)
             # a question in another language is weighed by the instruments' English words for its legal words
             weighed = query if english else f"{query} {self.retriever.english_words(query, detected)}"
-            selection = self.composer.select(weighed, passages, kind, asked=text if english else weighed)
+            shown = {(p.doc, p.unit) for p in passages}
+            selection = self.composer.select(weighed, passages, kind, asked=text if english else weighed,
+                                             pool=[p for p in pool if (p.doc, p.unit) not in shown])
             if self.generator is None:
                 answer = self.composer.compose(text, passages, kind, selection, docs, language,
                                                words="" if english else weighed)

@@ -216,6 +216,20 @@ def test_a_question_asking_two_things_quotes_the_provision_answering_each(assist
     assert {"art. 79(1)", "art. 79(2)"} <= {c.unit for c in answer.citations}  # what it is; fines and forfeiture
 
 
+def test_a_provision_ranked_below_the_top_five_is_quoted_when_it_answers_clearly_better(assistant):
+    answer = assistant.ask("Does the ICC need a second witness or forensic evidence to back up a rape survivor's "
+                           "account?")
+    assert [c.unit for c in answer.citations] == ["rule 63(4)"]  # corroboration is not required
+    assert "rule 63(4)" not in [r.unit for r in answer.related] and len(answer.related) <= 5
+
+
+def test_rape_as_genocide_is_answered_by_serious_bodily_or_mental_harm(assistant):
+    answer = assistant.ask("Can rape be prosecuted as genocide at the ICC?")
+    assert (answer.citations[0].doc, answer.citations[0].unit) == ("elements-of-crimes", "art. 6(b)")
+    assert "(a crime under Rome Statute, art. 6(b))" in answer.lead
+    assert "acts of torture, rape, sexual violence or inhuman or degrading treatment" in answer.answer  # its footnote
+
+
 def test_law_leads_when_a_provision_is_nearly_as_close_as_commentary(assistant):
     answer = assistant.ask("Can survivors of sexual violence get reparations at the ICC?")
     assert answer.citations[0].unit == "art. 75(1)"  # "survivors" is read as the Statute's "victims"

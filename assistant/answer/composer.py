@@ -21,6 +21,7 @@ from assistant.terms import WordWeights, content_stems
 
 CLOSEST_LAW = 3  # provisions quoted when the law does not use the term a question asks about
 MAX_REFERRERS = 8  # provisions named and quoted as referring to the one a question names
+POOL_MARGIN = 0.1  # a provision ranked after the top k is quoted only when it is this much stronger than all of them
 PART_MARGIN = 0.3  # a part's best provision is quoted when the whole question finds it nearly as strong as its best
 NAMED_INSTRUMENT_RELIEF = 0.08  # cosine below the decline threshold still quoted from an instrument named
 DEFINED_WITHIN = 30  # characters before a reference in which "as defined in" announces a definition
@@ -51,18 +52,32 @@ class Composer:
             if parent_of(unit.unit) != unit.unit:
                 self.children.setdefault((unit.doc, parent_of(unit.unit)), []).append(unit)
 
-    def select(self, text: str, passages: list[Passage], kind: QuestionKind, asked: str = "") -> Selection:
+    def select(self, text: str, passages: list[Passage], kind: QuestionKind, asked: str = "",
+               pool: list[Passage] | None = None) -> Selection:
         """The provisions on point (quoted), the rest related; only close enough ones are quoted. `text` is what was
         searched (a follow-up with its conversation's subject), `asked` (default: the text) the question as asked,
-        whose parts each get their best provision."""
+        whose parts each get their best provision. A provision of the `pool` (ranked after the passages by
+        retrieval) competes only when it addresses the question clearly better than every passage does."""
         named_docs = frozenset(hinted_documents(text, self.sources))
         text = with_ages_in_the_instruments_words(text)  # "a 17-year-old" is what art. 26 calls "under the age of 18"
         near = [p for p in passages if p.exact or p.dense >= self._threshold(p, named_docs)] or passages[:1]
         question = Question(text, kind, named_docs, self.rarity, self._alternatives(text), self.words.of_question(text),
                             frozenset(forum_documents(text, self.sources)))
+        close = [p for p in pool or [] if p.dense >= self._threshold(p, named_docs)]
+        near = near + self._clearly_stronger(question, near, close)
         selection = select_on_point(question, near, max_cited=self.settings.max_cited, margin=self.settings.cite_margin)
         cited = selection.cited + self._each_parts_best(asked or text, question, near, selection.cited)
         return Selection(cited=cited, related=[p for p in passages if p not in cited])
+
+    @staticmethod
+    def _clearly_stronger(question: Question, near: list[Passage], pool: list[Passage]) -> list[Passage]:
+        """The provisions of the pool that address the question more squarely than the best of `near` by
+        `POOL_MARGIN` ("close the courtroom to the public": art. 68(2), ranked ninth by retrieval)."""
+        if not near or not pool:
+            return []
+        top = max(p.score for p in near)
+        best = max((strength(p, question, top) for p in near if p.exact or not p.explains_terms), default=0.0)
+        return [p for p in pool if not p.explains_terms and strength(p, question, top) >= best + POOL_MARGIN]
 
     def _each_parts_best(self, text: str, whole: Question, near: list[Passage], cited: list[Passage]) -> list[Passage]:
         """For a question that asks two things ("… a crime against humanity, and what are its elements?"), the
