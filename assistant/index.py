@@ -96,7 +96,7 @@ def _code_hash() -> str:
 
 
 def _versions() -> dict[str, str]:
-    names = ["chromadb", "sentence-transformers", "bm25s", "pypdfium2", "tiktoken"]
+    names = ["chromadb", "sentence-transformers", "bm25s", "PyStemmer", "pypdfium2", "tiktoken"]
     return {name: metadata.version(name) for name in names}
 
 

@@ -10,9 +10,9 @@ from bm25s.stopwords import STOPWORDS_EN
 
 
 class _EnglishStemmer:
-    """The Snowball English stemmer, except for words it would merge with a word of the opposite meaning here:
-    "internal" and "international" both become "intern", and a question on an internal armed conflict would
-    then match every provision on an international one."""
+    """The Snowball English stemmer, except for words it may merge with a word of the opposite meaning here:
+    PyStemmer 2 stems both "internal" and "international" to "intern" (3.1 gives "internat" for the second), and a
+    question on an internal armed conflict would then match every provision on an international one."""
 
     KEPT = {"internal": "internal", "internally": "internal"}
 

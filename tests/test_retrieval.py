@@ -73,7 +73,8 @@ def test_a_question_on_prosecuting_a_minor_at_the_icc_is_answered_by_article_26(
 
 def test_internal_and_international_are_different_words():
     assert content_stems("internal armed conflict") & content_stems("international") == set()
-    assert STEMMER.stemWords(["internal", "international"]) == ["internal", "intern"]  # as BM25 indexes them
+    internal, international = STEMMER.stemWords(["internal", "international"])  # as BM25 indexes them
+    assert internal != international  # (some Snowball versions give "intern" for both)
 
 
 def test_locator_nesting():
