@@ -23,7 +23,7 @@ from assistant.models import Answer, Draft, Passage, Turn, Unit
 from assistant.private import append_private
 from assistant.prompts import load_prompt, prompt_version
 from assistant.retrieval import Retriever, merge_by_score
-from assistant.scope import load_scope, outside_reason, outside_source
+from assistant.scope import load_scope, outside_source
 from assistant.terms import content_stems
 from assistant.uploads import DOC_PREFIX, UploadSnapshot, UploadStore
 
@@ -294,7 +294,7 @@ class Assistant:
         outside = entry.reason_in(language) if entry else None
         if outside and (not exact or entry.names_own_provisions) and not any(p.authority == "upload" for p in passages):
             closest = [p for p in passages if p.dense >= self.settings.decline_threshold][:CLOSEST]
-            reason = outside if language == ENGLISH else outside_reason(text, self.scope)  # the JSON's, in English
+            reason = entry.reason_in(ENGLISH)  # the JSON's, in English
             return decline(text, instruments, reason, outside, closest, language)
         if not passages:
             return decline(text, instruments, "nothing was retrieved", language=language)

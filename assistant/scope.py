@@ -45,10 +45,3 @@ def load_scope(path: Path | None, sources: list[Source], indexed: set[str]) -> l
 def outside_source(question: str, scope: list[OutsideSource]) -> OutsideSource | None:
     """What the question asks about that the corpus does not contain, or None when it is about the corpus."""
     return next((entry for entry in scope if any(pattern.search(question) for pattern in entry.patterns)), None)
-
-
-def outside_reason(question: str, scope: list[OutsideSource], language: str = "en") -> str | None:
-    """The reason to decline (in `language` when the scope file translates it), or None when the
-    question is about the corpus."""
-    entry = outside_source(question, scope)
-    return None if entry is None else entry.reason_in(language)

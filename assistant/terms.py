@@ -47,16 +47,16 @@ def _words(text: str, parts: bool = False) -> list[str]:
     return words + [part for word in words if "-" in word for part in word.split("-")] if parts else words
 
 
+def stem_sequence(text: str, parts: bool = False) -> list[str]:
+    """The stems of the words that carry meaning (three letters or more, not stop words), in their order."""
+    return [STEMMER.stemWord(w) for w in _words(text, parts) if w not in QUESTION_STOPWORDS and len(w) > 2]
+
+
 def content_stems(text: str, parts: bool = False) -> set[str]:
-    """Stems of the words that carry meaning (three letters or more, not stop words). A provision's words are
-    taken with `parts`: its "video-link" is what a question asking about a "video link" means, while a question's
-    "gender-based" does not ask about every provision on "gender"."""
-    return {STEMMER.stemWord(w) for w in _words(text, parts) if w not in QUESTION_STOPWORDS and len(w) > 2}
-
-
-def stem_sequence(text: str) -> list[str]:
-    """The content stems of a text in their order, adjacent words next to each other."""
-    return [STEMMER.stemWord(w) for w in _words(text) if w not in QUESTION_STOPWORDS and len(w) > 2]
+    """The stems of the words that carry meaning. A provision's words are taken with `parts`: its "video-link" is
+    what a question asking about a "video link" means, while a question's "gender-based" does not ask about every
+    provision on "gender"."""
+    return set(stem_sequence(text, parts))
 
 
 class WordWeights:
@@ -79,8 +79,8 @@ class WordWeights:
 
     def of_question(self, text: str) -> dict[str, float]:
         """Each content stem of the question → its weight; a phrase's words share the phrase's rarity."""
-        weights = {stem: self.rarity[stem] for stem in stem_sequence(text) if stem in self.rarity}
         sequence = stem_sequence(text)
+        weights = {stem: self.rarity[stem] for stem in sequence if stem in self.rarity}
         for first, second in zip(sequence, sequence[1:]):
             if first == second or first not in self.rarity or second not in self.rarity:
                 continue
