@@ -204,6 +204,16 @@ def test_words_used_together_weigh_as_one_phrase(assistant):
     assert nudity["nuditi"] == assistant.composer.rarity["nuditi"]  # a rare word says the phrase alone: not merged
 
 
+def test_a_long_provision_is_quoted_at_the_sentence_using_the_questions_rarer_words(assistant):
+    # "crimes against humanity" is in the first sentence too; "details of the plan" is only in the third
+    answer = assistant.ask("In a crimes against humanity case, does the perpetrator need to know the details "
+                           "of the overall plan against the targeted group?")
+    lead = answer.citations[0]
+    assert (lead.doc, lead.unit) == ("elements-of-crimes", "art. 7, introduction, para. 2")
+    assert "precise details of the plan or policy" in lead.quote
+    assert "describe the context" not in lead.quote
+
+
 def test_a_question_on_a_video_link_is_answered_by_the_rule_on_video_link_testimony(assistant):
     answer = assistant.ask("Can a victim of sexual violence testify by video link at the ICC?")
     assert answer.citations[0].unit == "rule 67(1)"

@@ -136,7 +136,8 @@ class Composer:
         lookups = Lookups(definitions=lambda p: [d for d in self._definitions(p, words) if searched(d)],
                           items=lambda p, leads: self._items(p, words, leads),
                           crime_provision=lambda p: crime if searched(crime := self._crime_provision(p)) else None)
-        return compose_answer(text, selection, kind, lookups, language=language, words=words)
+        return compose_answer(text, selection, kind, lookups, language=language, words=words,
+                              weights=self.words.of_question(words))
 
     def _concordance_answer(self, text: str, passages: list[Passage], selection: Selection,
                             docs: list[str] | None, language: str = "en") -> Answer:

@@ -6,7 +6,7 @@ ending with its citation marker. What retrieval found but the answer does not qu
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from assistant.answer.citations import locate_quote
@@ -26,9 +26,12 @@ SHORT_SENTENCE_WORDS = 15  # a best sentence this short is quoted with the sente
 NEIGHBOUR_SHARE = 0.75  # a neighbouring sentence matching the question this well is quoted too
 
 
-def _sentence_score(sentence: str, question_stems: set[str], definition: bool, position: int) -> float:
+def _sentence_score(sentence: str, question_weights: Mapping[str, float], definition: bool, position: int) -> float:
+    """The question's words a sentence uses, each by its weight relative to the question's average word (so
+    "details of the plan" outweighs "crimes against humanity", which every sentence on the subject uses)."""
     stems = content_stems(sentence)
-    overlap = len(stems & question_stems)
+    average = sum(question_weights.values()) / len(question_weights) if question_weights else 1.0
+    overlap = sum(question_weights[s] for s in stems & question_weights.keys()) / (average or 1.0)
     score = overlap / (1.0 + 0.02 * len(stems))
     if definition and DEFINES.search(sentence):
         score += 0.5
@@ -44,7 +47,8 @@ def lists_elements(passage: Passage) -> bool:
     return passage.family == CRIME_ELEMENTS and "\n" in passage.text
 
 
-def best_quote(passage: Passage, question: str, *, kind: QuestionKind | None = None, term: str = "") -> str:
+def best_quote(passage: Passage, question: str, *, kind: QuestionKind | None = None, term: str = "",
+               weights: Mapping[str, float] | None = None) -> str:
     """The verbatim span of the passage to quote, without its provision label ("(f)"): all elements of
     a crime, with the footnotes that qualify them, for a question on what must be proved; a short
     provision of the corpus whole (an uploaded paragraph is anyone's text); else the sentence that
@@ -57,12 +61,19 @@ def best_quote(passage: Passage, question: str, *, kind: QuestionKind | None = N
     sentences = split_sentences(passage.text) or [passage.text]
     if term and (using := [s for s in sentences if term_pattern(term).search(s)]):
         sentences = using
-    question_stems = content_stems(question)
+    question_weights = _question_weights(question, weights)
     definition = kind is QuestionKind.DEFINITION
-    scores = [_sentence_score(s, question_stems, definition, i) for i, s in enumerate(sentences)]
+    scores = [_sentence_score(s, question_weights, definition, i) for i, s in enumerate(sentences)]
     best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
     quote = _with_neighbour(sentences, scores, best, passage.text)
     return LEADING_LABEL.sub("", quote).strip() or quote
+
+
+def _question_weights(question: str, weights: Mapping[str, float] | None) -> dict[str, float]:
+    """Each content stem of the question → its weight (its rarity in the corpus when `weights` gives it, else 1)."""
+    if not weights:
+        return dict.fromkeys(content_stems(question), 1.0)
+    return {stem: weights.get(stem, 1.0) for stem in content_stems(question)}
 
 
 def _with_neighbour(sentences: list[str], scores: list[float], best: int, text: str) -> str:
@@ -144,7 +155,7 @@ class Lookups:
 
 def compose_answer(
     question: str, selection: Selection, kind: QuestionKind = QuestionKind.PROVISION, lookups: Lookups = Lookups(),
-    language: str = "en", words: str = "",
+    language: str = "en", words: str = "", weights: Mapping[str, float] | None = None,
 ) -> Answer:
     """Lead from the strongest cited provision, then the other cited provisions (and the definitions
     they point to), grouped by instrument; the fixed words in `language`, the quotes verbatim, each
@@ -158,7 +169,7 @@ def compose_answer(
     lead_passage, *others = selection.cited
     # Elements that lead are quoted whole, whatever was asked of them: one element alone misleads
     lead_kind = QuestionKind.ELEMENTS if lists_elements(lead_passage) else kind
-    lead_quote = best_quote(lead_passage, words, kind=lead_kind)
+    lead_quote = best_quote(lead_passage, words, kind=lead_kind, weights=weights)
     crime = lookups.crime_provision(lead_passage) if lead_kind is QuestionKind.ELEMENTS else None
     lines = _lead(lead_passage, lead_quote, lead_kind, crime, language)
     checks = [check_lead(lines[0], lead_passage, lead_quote.split("\n")[0])]
@@ -188,7 +199,7 @@ def compose_answer(
     for passage in supporting:
         if _key(passage) in {(c.doc, c.unit) for c in citations}:  # already quoted as an item of a list
             continue
-        quote = best_quote(passage, words, kind=kind)
+        quote = best_quote(passage, words, kind=kind, weights=weights)
         found = listed(passage, quote)
         if announces_list(quote) and not found:  # "For the purpose of paragraph 1:" says nothing alone
             unquoted.append(passage)
