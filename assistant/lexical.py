@@ -1,4 +1,4 @@
-"""BM25 over the same chunk texts that are embedded (bm25s, English stemming and stop words)."""
+"""BM25 over the same chunk texts that are embedded (bm25s): their stems and their words as written."""
 
 from __future__ import annotations
 
@@ -9,9 +9,40 @@ import numpy as np
 
 from assistant.terms import STEMMER, STOPWORDS
 
+SURFACE = "="  # marks a word as written, beside its stem
+
 
 def _tokenize(texts: list[str], stem: bool = True):
     return bm25s.tokenize(texts, stopwords=sorted(STOPWORDS), stemmer=STEMMER if stem else None, show_progress=False)
+
+
+def _tokens(texts: list[str]) -> list[list[str]]:
+    """Each text's stems, and its words as written: a stem may join a rare word to a common one ("psychologist"
+    and "psychological" are both `psycholog`, "relative" and "related" `relat`), and the word as written
+    keeps the rare one's weight."""
+    stems = bm25s.tokenize(texts, stopwords=sorted(STOPWORDS), stemmer=STEMMER, show_progress=False,
+                           return_ids=False)
+    words = bm25s.tokenize(texts, stopwords=sorted(STOPWORDS), stemmer=_singulars, show_progress=False,
+                           return_ids=False)
+    return [own_stems + [SURFACE + w for w in own_words] for own_stems, own_words in zip(stems, words)]
+
+
+def _singulars(words: list[str]) -> list[str]:
+    return [singular(word) for word in words]
+
+
+def singular(word: str) -> str:
+    """A plural's singular, by Harman's S-stemmer ("victims" → "victim", "parties" → "party") and "-sses", "-xes",
+    "-ches", "-shes" ("witnesses" → "witness"); other words as they are."""
+    if word.endswith(("sses", "xes", "ches", "shes")):  # "witnesses" → "witness"
+        return word[:-2]
+    if word.endswith("ies") and not word.endswith(("eies", "aies")):
+        return word[:-3] + "y"
+    if word.endswith("es") and not word.endswith(("aes", "ees", "oes")):
+        return word[:-1]
+    if word.endswith("s") and not word.endswith(("us", "ss")):
+        return word[:-1]
+    return word
 
 
 class LexicalIndex:
@@ -22,7 +53,7 @@ class LexicalIndex:
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
         retriever = bm25s.BM25()
-        retriever.index(_tokenize(texts), show_progress=False)
+        retriever.index(_tokens(texts), show_progress=False)
         return cls(retriever, len(texts))
 
     def save(self, path: Path) -> None:
@@ -38,10 +69,15 @@ class LexicalIndex:
                stem: bool = True) -> list[tuple[int, float]]:
         """(chunk position, score) pairs, best first; `allowed` is a boolean mask over chunks; `stem=False`
         matches the query's words as they are (a question in another language: names, numbers, shared words)."""
-        tokens = _tokenize([query], stem)
-        if not tokens.vocab:
+        if stem:
+            terms = _tokens([query])[0]
+        else:
+            tokens = _tokenize([query], stem)
+            terms = _query_terms(tokens) if tokens.vocab else []
+        terms = [t for t in terms if t in self.retriever.vocab_dict]
+        if not terms:
             return []
-        scores = self.retriever.get_scores(_query_terms(tokens))
+        scores = self.retriever.get_scores(terms)
         if allowed is not None:
             scores = np.where(allowed, scores, 0.0)
         top = np.argsort(-scores)[:k]

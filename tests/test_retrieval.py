@@ -4,6 +4,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.corpus.manifest import load_manifest
+from assistant.lexical import singular
 from assistant.locators import is_within
 from assistant.retrieval import expand_query, forum_documents, named_references, with_ages_in_the_instruments_words
 from assistant.terms import STEMMER, content_stems
@@ -75,6 +76,17 @@ def test_internal_and_international_are_different_words():
     assert content_stems("internal armed conflict") & content_stems("international") == set()
     internal, international = STEMMER.stemWords(["internal", "international"])  # as BM25 indexes them
     assert internal != international  # (some Snowball versions give "intern" for both)
+
+
+def test_a_rare_word_keeps_its_weight_though_its_stem_is_a_common_words(assistant):
+    # Snowball stems "psychologist" and "psychological" (in every provision on well-being) alike
+    found = assistant.retriever._lexical("psychologist", None, 3)
+    assert [assistant.store.chunks[position].unit for position, _ in found[:2]] == ["rule 88(2)", "rule 73(3)"]
+
+
+def test_a_plural_is_the_same_word_as_written():
+    assert [singular(w) for w in ("victims", "parties", "witnesses", "process", "status", "psychologists")] == [
+        "victim", "party", "witness", "process", "status", "psychologist"]
 
 
 def test_locator_nesting():
