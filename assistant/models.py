@@ -40,6 +40,11 @@ class Source(BaseModel):
         default_factory=list,
         description="Expressions naming the court that applies it (\"at the ICC\"): a question naming the court and "
         "none of its instruments is searched inside the court's instruments together, as well as everywhere.")
+    protects: list[str] = Field(
+        default_factory=list,
+        description="Expressions naming the persons it protects (the Third Geneva Convention: prisoners of war): its "
+        "provisions are not quoted for a question that names neither them nor the instrument while other "
+        "provisions address it as well.")
     provision_aliases: list[str] = Field(
         default_factory=list,
         description="Further expressions that name the document only together with a provision number "
@@ -68,7 +73,7 @@ class Source(BaseModel):
         description="Id of the instrument whose provisions this one elaborates under the same locators "
         "(the Elements of Crimes: `art. 7(1)(g)-1` elaborates the Rome Statute's `art. 7(1)(g)`).")
 
-    @field_validator("aliases", "forum_aliases", "provision_aliases", "named_provisions")
+    @field_validator("aliases", "forum_aliases", "protects", "provision_aliases", "named_provisions")
     @classmethod
     def _valid_expressions(cls, patterns: list[str] | dict[str, str]) -> list[str] | dict[str, str]:
         for pattern in patterns:  # a malformed expression is a manifest error, not a failure at question time
@@ -86,6 +91,12 @@ class Source(BaseModel):
     def forum_named_in(self, question: str) -> bool:
         """Whether the question names the court that applies this document ("Can the ICC prosecute …?")."""
         return any(alias_pattern(p).search(question) for p in self.forum_aliases)
+
+    def asked_about(self, question: str) -> bool:
+        """Whether a question may be about it: it names the instrument, or the persons it protects, or the
+        instrument protects no one in particular."""
+        return not self.protects or self.named_in(question) or any(
+            alias_pattern(p).search(question) for p in self.protects)
 
     def provisions_named_in(self, text: str) -> list[tuple[str, re.Match[str]]]:
         """Its provisions that the text names by name ("common article 3"): (locator, where it is named)."""

@@ -152,6 +152,19 @@ def test_a_commander_question_is_not_mistaken_for_case_law(assistant):
     assert "art. 28(1)" in found or "art. 28(1)(a)" in found
 
 
+def test_a_question_not_about_prisoners_of_war_is_not_answered_from_their_convention(assistant):
+    # GC III art. 99 ("No prisoner of war may be … convicted …") is close in words, and about POWs' trials
+    answer = assistant.ask(
+        "Can a commander be convicted for rapes his troops committed even though he never ordered them?")
+    assert (answer.citations[0].doc, answer.citations[0].unit) == ("rome-statute", "art. 28(1)")
+    assert "geneva-convention-iii" not in {c.doc for c in answer.citations}
+
+
+def test_a_question_about_prisoners_of_war_is_answered_from_their_convention(assistant):
+    answer = assistant.ask("How must women prisoners of war be treated?")
+    assert (answer.citations[0].doc, answer.citations[0].unit) == ("geneva-convention-iii", "art. 14")
+
+
 def test_a_crime_the_law_does_not_name_is_said_to_be_absent_with_the_closest_provisions(assistant):
     answer = assistant.ask("Is forced marriage a crime under the Rome Statute?")
     assert answer.kind == "concordance" and not answer.declined

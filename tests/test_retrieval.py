@@ -36,6 +36,18 @@ def test_instrument_named_in_the_question_decides_the_document(sources):
     assert [(r.doc, r.locator) for r in refs] == [("genocide-convention", "art. II")]
 
 
+@pytest.mark.parametrize("question, asked", [
+    ("Can a commander be convicted for rapes his troops committed?", False),
+    ("How must women prisoners of war be treated?", True),
+    ("¿Cómo deben ser tratadas las prisioneras de guerra?", True),
+    ("Comment les prisonnières de guerre doivent-elles être traitées ?", True),
+    ("What does the Third Geneva Convention say about discipline?", True),
+])
+def test_a_question_is_asked_of_the_pow_convention_when_it_names_them_or_it(sources, question, asked):
+    third = next(s for s in sources if s.id == "geneva-convention-iii")
+    assert third.asked_about(question) is asked
+
+
 def test_a_question_asked_at_the_icc_is_read_in_the_courts_instruments(sources):
     assert forum_documents("Can rape be prosecuted as genocide at the ICC?", sources) == [
         "rome-statute", "elements-of-crimes", "rules-of-procedure-and-evidence"]

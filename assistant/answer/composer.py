@@ -62,7 +62,8 @@ class Composer:
         text = with_ages_in_the_instruments_words(text)  # "a 17-year-old" is what art. 26 calls "under the age of 18"
         near = [p for p in passages if p.exact or p.dense >= self._threshold(p, named_docs)] or passages[:1]
         question = Question(text, kind, named_docs, self.rarity, self._alternatives(text), self.words.of_question(text),
-                            frozenset(forum_documents(text, self.sources)))
+                            frozenset(forum_documents(text, self.sources)),
+                            frozenset(s.id for s in self.sources if not s.asked_about(text)))
         close = [p for p in pool or [] if p.dense >= self._threshold(p, named_docs)]
         near = near + self._clearly_stronger(question, near, close)
         selection = select_on_point(question, near, max_cited=self.settings.max_cited, margin=self.settings.cite_margin)
@@ -92,7 +93,7 @@ class Composer:
             kind = question_kind(part)
             kind = kind if kind in (QuestionKind.ELEMENTS, QuestionKind.DEFINITION) else QuestionKind.PROVISION
             asked = Question(part, kind, whole.named_docs, self.rarity, self._alternatives(part),
-                             self.words.of_question(part), whole.forum_docs)
+                             self.words.of_question(part), whole.forum_docs, whole.unasked_docs)
             best = select_on_point(asked, near, max_cited=1, margin=0.0).cited
             if best and best[0] not in cited + added and strength(best[0], whole, top) >= floor:
                 added.append(best[0])

@@ -24,6 +24,7 @@ KIND_BONUS = 0.3  # the Elements of a crime, for a question on what must be prov
 DEFINITION_BONUS = 0.15
 NAMED_INSTRUMENT_BONUS = 0.3  # a provision of an instrument the question names
 FORUM_BONUS = 0.15  # a provision of the court's instruments, for a question naming the court and none of them
+UNASKED_PENALTY = 0.3  # a provision protecting persons the question does not name (GC III's prisoners of war)
 NAMED_MARGIN = 0.5  # a question naming several instruments quotes each one's strongest provision this close
 
 
@@ -48,6 +49,7 @@ class Question:
     alternatives: dict[str, set[str]] = field(default_factory=dict)  # a word's stem → the instruments' words
     weights: dict[str, float] = field(default_factory=dict)  # its words' weights, a phrase's words sharing one
     forum_docs: frozenset[str] = frozenset()  # the instruments of the court it names ("at the ICC"), none named
+    unasked_docs: frozenset[str] = frozenset()  # instruments protecting persons it does not name (GC III: POWs)
 
 
 def word_cover(question: Question, passage: Passage) -> float:
@@ -82,6 +84,8 @@ def strength(passage: Passage, question: Question, top_score: float) -> float:
         value += NAMED_INSTRUMENT_BONUS
     elif passage.doc in question.forum_docs:  # "Can the ICC prosecute …?": the Statute before Protocol I
         value += FORUM_BONUS
+    if passage.doc in question.unasked_docs:  # "Can a commander be convicted …?" is not asked of POWs' trials
+        value -= UNASKED_PENALTY
     lists_elements = passage.family == CRIME_ELEMENTS and "\n" in passage.text
     if kind is QuestionKind.ELEMENTS:
         value += KIND_BONUS if lists_elements else -KIND_BONUS / 3
