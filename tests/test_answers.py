@@ -319,6 +319,16 @@ def test_a_provision_that_announces_a_list_is_followed_by_its_items(assistant):
     assert "[2]" in answer.answer.splitlines()[1]  # an item is cited at its own pinpoint
 
 
+def test_a_short_item_of_a_list_is_quoted_after_the_provision_announcing_the_list(assistant):
+    answer = assistant.ask(
+        "Should the Victims and Witnesses Unit include staff with expertise in gender and cultural diversity?")
+    assert [(c.doc, c.unit) for c in answer.citations[:2]] == [
+        ("rules-of-procedure-and-evidence", "rule 19"), ("rules-of-procedure-and-evidence", "rule 19(e)")]
+    lead, item = answer.answer.splitlines()[:2]
+    assert lead.startswith("Under ICC RPE, rule 19: ") and lead.endswith("in the following areas: [1]")
+    assert item == "(e) Gender and cultural diversity; [2]"
+
+
 def test_of_a_long_list_only_the_items_asked_about_follow_it(assistant):
     chapeau = assistant.store.unit("rome-statute", "art. 8(2)(b)")
     passage = assistant.composer._passage(chapeau)

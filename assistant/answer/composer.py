@@ -29,6 +29,7 @@ DEFINED_WITHIN = 30  # characters before a reference in which "as defined in" an
 # about some of its items; a longer one (art. 8(2)(b)'s twenty-six war crimes) only by the items asked
 # about. A list that leads the answer may be longer (art. 7(1)'s eleven acts answer "which acts are
 # crimes against humanity").
+SHORT_ITEM_WORDS = 12  # an item of a list this short ("(e) Gender and cultural diversity;") is quoted after its chapeau
 SHORT_LIST = 6
 LEADING_LIST = 12
 # "Which rules refer to …?": only rules
@@ -136,7 +137,8 @@ class Composer:
 
         lookups = Lookups(definitions=lambda p: [d for d in self._definitions(p, words) if searched(d)],
                           items=lambda p, leads: self._items(p, words, leads),
-                          crime_provision=lambda p: crime if searched(crime := self._crime_provision(p)) else None)
+                          crime_provision=lambda p: crime if searched(crime := self._crime_provision(p)) else None,
+                          chapeau=self._chapeau)
         return compose_answer(text, selection, kind, lookups, language=language, words=words,
                               weights=self.words.of_question(words))
 
@@ -228,6 +230,15 @@ class Composer:
             if term and content_stems(term.group(1)) <= asked:
                 found.append(self._passage(unit))
         return found
+
+    def _chapeau(self, item: Passage) -> Passage | None:
+        """The provision announcing the list that a short item belongs to ("(e) Gender and cultural diversity;"
+        → rule 19's "… persons with expertise, inter alia, in the following areas:"): an item that short says
+        nothing alone."""
+        parent = self.store.unit(item.doc, parent_of(item.unit))
+        if parent is None or parent.unit == item.unit or len(item.text.split()) > SHORT_ITEM_WORDS:
+            return None
+        return self._passage(parent) if parent.text.rstrip().endswith(":") else None
 
     def _items(self, passage: Passage, question: str, leads: bool) -> list[Passage]:
         """The items of the list a provision announces (rule 87(3) → (a)–(e)). When the question has

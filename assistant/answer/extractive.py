@@ -151,6 +151,7 @@ class Lookups:
     definitions: Callable[[Passage], list[Passage]] = lambda passage: []  # "as defined in" → the definition
     items: Callable[[Passage, bool], list[Passage]] = lambda passage, leads: []  # the list a provision announces
     crime_provision: Callable[[Passage], Passage | None] = lambda elements: None  # Elements → the Statute's crime
+    chapeau: Callable[[Passage], Passage | None] = lambda item: None  # "(e) Gender and cultural diversity;" → rule 19
 
 
 def compose_answer(
@@ -167,6 +168,11 @@ def compose_answer(
     if not selection.cited:
         raise ValueError("an answer needs at least one provision to cite")
     lead_passage, *others = selection.cited
+    listed_items: list[Passage] = []  # a short item that leads is quoted after the provision announcing its list
+    chapeau = lookups.chapeau(lead_passage)
+    if chapeau is not None and _key(chapeau) not in {_key(p) for p in others}:
+        listed_items = [p for p in selection.cited if _key(lookups.chapeau(p) or p) == _key(chapeau)]
+        lead_passage, others = chapeau, [p for p in others if p not in listed_items]
     # Elements that lead are quoted whole, whatever was asked of them: one element alone misleads
     lead_kind = QuestionKind.ELEMENTS if lists_elements(lead_passage) else kind
     lead_quote = best_quote(lead_passage, words, kind=lead_kind, weights=weights)
@@ -187,7 +193,7 @@ def compose_answer(
             lines.append(load_prompt("item_line").format(quote=item.text.strip(), marker=marker))
             citations.append(Citation.of(marker, item, item.text.strip()))
 
-    add_items(listed(lead_passage, lead_quote))
+    add_items(listed_items or listed(lead_passage, lead_quote))
     supporting = by_instrument(others)
     pointed_from: dict[tuple[str, str], Passage] = {}  # definition → the quoted provision that points to it
     for passage in [lead_passage, *supporting]:
