@@ -12,23 +12,16 @@ from assistant.terms import STEMMER, STOPWORDS
 SURFACE = "="  # marks a word as written, beside its stem
 
 
-def _tokenize(texts: list[str], stem: bool = True):
-    return bm25s.tokenize(texts, stopwords=sorted(STOPWORDS), stemmer=STEMMER if stem else None, show_progress=False)
+def _words(texts: list[str]) -> list[list[str]]:
+    """Each text's words, lowercased, without stop words, as written."""
+    return bm25s.tokenize(texts, stopwords=sorted(STOPWORDS), show_progress=False, return_ids=False)
 
 
 def _tokens(texts: list[str]) -> list[list[str]]:
-    """Each text's stems, and its words as written: a stem may join a rare word to a common one ("psychologist"
-    and "psychological" are both `psycholog`, "relative" and "related" `relat`), and the word as written
-    keeps the rare one's weight."""
-    stems = bm25s.tokenize(texts, stopwords=sorted(STOPWORDS), stemmer=STEMMER, show_progress=False,
-                           return_ids=False)
-    words = bm25s.tokenize(texts, stopwords=sorted(STOPWORDS), stemmer=_singulars, show_progress=False,
-                           return_ids=False)
-    return [own_stems + [SURFACE + w for w in own_words] for own_stems, own_words in zip(stems, words)]
-
-
-def _singulars(words: list[str]) -> list[str]:
-    return [singular(word) for word in words]
+    """Each text's stems, and its words as written (plurals made singular): a stem may join a rare word to a
+    common one ("psychologist" and "psychological" are both `psycholog`, "relative" and "related" `relat`), and
+    the word as written keeps the rare one's weight."""
+    return [STEMMER.stemWords(words) + [SURFACE + singular(w) for w in words] for words in _words(texts)]
 
 
 def singular(word: str) -> str:
@@ -69,11 +62,7 @@ class LexicalIndex:
                stem: bool = True) -> list[tuple[int, float]]:
         """(chunk position, score) pairs, best first; `allowed` is a boolean mask over chunks; `stem=False`
         matches the query's words as they are (a question in another language: names, numbers, shared words)."""
-        if stem:
-            terms = _tokens([query])[0]
-        else:
-            tokens = _tokenize([query], stem)
-            terms = _query_terms(tokens) if tokens.vocab else []
+        terms = (_tokens if stem else _words)([query])[0]
         terms = [t for t in terms if t in self.retriever.vocab_dict]
         if not terms:
             return []
@@ -83,7 +72,3 @@ class LexicalIndex:
         top = np.argsort(-scores)[:k]
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
-
-def _query_terms(tokens) -> list[str]:
-    inverse = {index: token for token, index in tokens.vocab.items()}
-    return [inverse[i] for i in tokens.ids[0] if inverse.get(i)]

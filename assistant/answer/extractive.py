@@ -27,11 +27,9 @@ NEIGHBOUR_SHARE = 0.75  # a neighbouring sentence matching the question this wel
 
 
 def _sentence_score(sentence: str, question_weights: Mapping[str, float], definition: bool, position: int) -> float:
-    """The question's words a sentence uses, each by its weight relative to the question's average word (so
-    "details of the plan" outweighs "crimes against humanity", which every sentence on the subject uses)."""
+    """The question's words a sentence uses, each by its weight (`_question_weights`)."""
     stems = content_stems(sentence)
-    average = sum(question_weights.values()) / len(question_weights) if question_weights else 1.0
-    overlap = sum(question_weights[s] for s in stems & question_weights.keys()) / (average or 1.0)
+    overlap = sum(question_weights[s] for s in stems & question_weights.keys())
     score = overlap / (1.0 + 0.02 * len(stems))
     if definition and DEFINES.search(sentence):
         score += 0.5
@@ -70,10 +68,15 @@ def best_quote(passage: Passage, question: str, *, kind: QuestionKind | None = N
 
 
 def _question_weights(question: str, weights: Mapping[str, float] | None) -> dict[str, float]:
-    """Each content stem of the question → its weight (its rarity in the corpus when `weights` gives it, else 1)."""
+    """Each content stem of the question → its weight relative to the question's average word: its rarity in the
+    corpus when `weights` gives it, else 1 (so "details of the plan" outweighs "crimes against humanity", which
+    every sentence on the subject uses)."""
+    stems = content_stems(question)
     if not weights:
-        return dict.fromkeys(content_stems(question), 1.0)
-    return {stem: weights.get(stem, 1.0) for stem in content_stems(question)}
+        return dict.fromkeys(stems, 1.0)
+    raw = {stem: weights.get(stem, 1.0) for stem in stems}
+    average = sum(raw.values()) / len(raw) if raw else 1.0
+    return {stem: weight / (average or 1.0) for stem, weight in raw.items()}
 
 
 def _with_neighbour(sentences: list[str], scores: list[float], best: int, text: str) -> str:
