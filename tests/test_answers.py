@@ -121,6 +121,7 @@ def test_follow_up_is_read_with_the_previous_question(assistant):
     ("Does Security Council resolution 1820 call sexual violence a tactic of war?", "is not in the corpus"),
     ("Is marital rape a crime under Colombian law?", "not national law"),
     ("How many women have testified about sexual violence at the ICC?", "not statistics"),
+    ("How many rape convictions has the ICC secured?", "not statistics"),
     ("How did Rule 96 of the ICTY Rules treat consent?", "not the statutes or rules of other"),
     ("Under the UK Sexual Offences Act 2003, how is consent defined?", "not national law"),
     ("How does Ukraine's Criminal Code punish conflict-related sexual violence?", "not national law"),
