@@ -330,6 +330,14 @@ def test_a_short_item_of_a_list_is_quoted_after_the_provision_announcing_the_lis
     assert item == "(e) Gender and cultural diversity; [2]"
 
 
+def test_two_items_of_a_short_list_quoted_bring_the_whole_list_after_its_chapeau(assistant):
+    answer = assistant.ask("In what order does the ICC apply its sources of law?")
+    units = [c.unit for c in answer.citations]
+    at = units.index("art. 21(1)")
+    assert units[at:at + 4] == ["art. 21(1)", "art. 21(1)(a)", "art. 21(1)(b)", "art. 21(1)(c)"]
+    assert "(c) Failing that, general principles of law derived by the Court" in answer.answer  # not only (a), (b)
+
+
 def test_of_a_long_list_only_the_items_asked_about_follow_it(assistant):
     chapeau = assistant.store.unit("rome-statute", "art. 8(2)(b)")
     passage = assistant.composer._passage(chapeau)

@@ -69,7 +69,31 @@ class Composer:
         near = near + self._clearly_stronger(question, near, close)
         selection = select_on_point(question, near, max_cited=self.settings.max_cited, margin=self.settings.cite_margin)
         cited = selection.cited + self._each_parts_best(asked or text, question, near, selection.cited)
+        cited = self._whole_lists(cited)
         return Selection(cited=cited, related=[p for p in passages if p not in cited])
+
+    def _whole_lists(self, cited: list[Passage]) -> list[Passage]:
+        """Two or more items of one short list quoted (art. 21(1)(a) and (b)) become the whole list after the
+        provision announcing it ("The Court shall apply:" (a), (b), (c)): part of an enumeration misleads."""
+        by_list: dict[tuple[str, str], list[Passage]] = {}
+        for passage in cited:
+            if parent_of(passage.unit) != passage.unit:
+                by_list.setdefault((passage.doc, parent_of(passage.unit)), []).append(passage)
+        whole: list[Passage] = []
+        for passage in cited:
+            key = (passage.doc, parent_of(passage.unit))
+            quoted = by_list.get(key, [])
+            chapeau = self.store.unit(*key) if len(quoted) > 1 else None
+            items = self.children.get(key, [])
+            if chapeau is None or not chapeau.text.rstrip().endswith(":") or len(items) > SHORT_LIST:
+                whole.append(passage)
+                continue
+            if passage is quoted[0]:
+                update = {"score": passage.score, "dense": passage.dense}
+                whole.append(self._passage(chapeau).model_copy(update=update))
+                own = {p.unit: p for p in quoted}
+                whole += [own.get(item.unit) or self._passage(item).model_copy(update=update) for item in items]
+        return list({(p.doc, p.unit): p for p in whole}.values())
 
     @staticmethod
     def _clearly_stronger(question: Question, near: list[Passage], pool: list[Passage]) -> list[Passage]:
