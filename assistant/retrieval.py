@@ -20,7 +20,7 @@ from assistant.glossary import english_words, load_glossary
 from assistant.index import SearchableStore
 from assistant.locators import bracket_suffix, is_article, is_within, parent_of, without_elements_suffix
 from assistant.models import CRIME_ELEMENTS, Passage, Source, Unit, alias_pattern
-from assistant.terms import content_stems
+from assistant.terms import STEMMER, content_stems
 
 ARTICLE_REF = re.compile(
     r"\b(?:articles?|arts?\.?)\s*(\d+|[IVX]+\b)(\s*(?:bis|ter|quater)\b)?((?:\s*\(\s*[0-9a-z]{1,6}\s*\))*)(\s*-\s*\d)?",
@@ -60,12 +60,29 @@ def with_ages_in_the_instruments_words(question: str) -> str:
     return AGE.sub(_in_the_instruments_words, question)
 
 
+def synonyms_used(question: str, synonyms: dict[str, list[str]]) -> list[str]:
+    """The keys of the synonyms file that the question uses, word for word up to their endings ("time limit for
+    prosecution" is in "Is there a time limit for prosecuting …?", "internal armed conflict" in "… internal armed
+    conflicts"); of keys differing only by their endings, the first."""
+    asked = f" {_stemmed(question)} "
+    used: dict[str, str] = {}
+    for key in synonyms:
+        stems = _stemmed(key)
+        if stems and stems not in used and f" {stems} " in asked:
+            used[stems] = key
+    return list(used.values())
+
+
+def _stemmed(text: str) -> str:
+    return " ".join(STEMMER.stemWords(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text.lower())))
+
+
 def expand_query(question: str, synonyms: dict[str, list[str]]) -> str:
     """The question plus the instruments' words for the practitioners' words it uses, for a child's age, and
     the instruments' -ize spelling of -ise words ("organisation" → "organization")."""
     question = with_ages_in_the_instruments_words(question)
     lowered = question.lower()
-    extra = [w for key, words in synonyms.items() if re.search(rf"\b{re.escape(key)}\b", lowered) for w in words]
+    extra = [w for key in synonyms_used(question, synonyms) for w in synonyms[key]]
     extra += [f"{m.group(1)}iz{m.group(2)}" for m in BRITISH_SPELLING.finditer(lowered)]
     # the question's own words count twice, so that added words help without taking over
     return question if not extra else f"{question} {question} {' '.join(extra)}"

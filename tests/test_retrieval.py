@@ -113,6 +113,18 @@ def test_practitioners_words_are_expanded_to_the_instruments_words():
     assert "victims" in expand_query("Can survivors take part in the trial?", {"survivors": ["victims"]})
 
 
+def test_a_practitioners_word_is_expanded_whatever_its_ending():
+    synonyms = {"survivor": ["victim"], "time limit for prosecution": ["statute of limitations"]}
+    assert "victim" in expand_query("Can survivors take part in the trial?", synonyms)
+    assert "statute of limitations" in expand_query("Is there a time limit for prosecuting rape?", synonyms)
+
+
+def test_a_practitioners_phrase_is_expanded_only_when_its_words_follow_each_other():
+    synonyms = {"under orders": ["superior orders"], "time limit for prosecution": ["statute of limitations"]}
+    assert expand_query("A commander never ordered the rapes. Is he responsible?", synonyms).count("superior") == 0
+    assert "statute" not in expand_query("Is there a time limit for the defence's prosecution response?", synonyms)
+
+
 def test_named_article_comes_first(assistant):
     passages = assistant.retrieve("What does article 7(2)(f) say?")
     assert (passages[0].doc, passages[0].unit) == ("rome-statute", "art. 7(2)(f)")

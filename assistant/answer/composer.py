@@ -16,7 +16,13 @@ from assistant.conflicts import conflict_of, conflict_of_provision
 from assistant.index import IndexStore
 from assistant.locators import is_within, parent_of, without_elements_suffix
 from assistant.models import Answer, Passage, Source, Unit
-from assistant.retrieval import Retriever, forum_documents, hinted_documents, with_ages_in_the_instruments_words
+from assistant.retrieval import (
+    Retriever,
+    forum_documents,
+    hinted_documents,
+    synonyms_used,
+    with_ages_in_the_instruments_words,
+)
 from assistant.terms import WordWeights, content_stems
 
 CLOSEST_LAW = 3  # provisions quoted when the law does not use the term a question asks about
@@ -134,12 +140,10 @@ class Composer:
     def _alternatives(self, text: str) -> dict[str, set[str]]:
         """The instruments' words for the practitioners' words of a question (`corpus/synonyms.toml`), by
         stem: {"survivor": {"victim"}, "histori": {"prior", "subsequ", "sexual", "conduct"}}."""
-        lowered = text.lower()
         alternatives: dict[str, set[str]] = {}
-        for key, words in self.retriever.synonyms.items():
-            if re.search(rf"\b{re.escape(key)}\b", lowered):
-                for stem in content_stems(key):
-                    alternatives.setdefault(stem, set()).update(content_stems(" ".join(words)))
+        for key in synonyms_used(text, self.retriever.synonyms):
+            for stem in content_stems(key):
+                alternatives.setdefault(stem, set()).update(content_stems(" ".join(self.retriever.synonyms[key])))
         return alternatives
 
     def compose(self, text: str, passages: list[Passage], kind: QuestionKind, selection: Selection,
