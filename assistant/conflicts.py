@@ -7,9 +7,15 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
-NON_INTERNATIONAL = re.compile(r"non-international|not of an international character|internal armed conflict|civil war",
-                               re.IGNORECASE)
-INTERNATIONAL = re.compile(r"\binternational armed conflict", re.IGNORECASE)
+NON_INTERNATIONAL = re.compile(
+    r"non-international( armed conflicts?)?|(armed conflicts? )?not of an international character|internal armed "
+    r"conflicts?|civil wars?", re.IGNORECASE)
+INTERNATIONAL = re.compile(r"\binternational armed conflicts?", re.IGNORECASE)
+
+
+def without_conflict(text: str) -> str:
+    """The text without the kind of armed conflict it names ("rape in internal armed conflicts" → "rape in")."""
+    return INTERNATIONAL.sub(" ", NON_INTERNATIONAL.sub(" ", text))
 
 
 def conflict_of(text: str) -> str | None:

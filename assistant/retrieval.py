@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.config import Settings
+from assistant.conflicts import conflict_of, without_conflict
 from assistant.embedding import Embedder
 from assistant.foreign_references import english_references
 from assistant.glossary import english_words, load_glossary
@@ -109,9 +110,14 @@ def forum_documents(question: str, sources: list[Source]) -> list[str]:
 def without_instrument_names(question: str, sources: list[Source]) -> str:
     """The question's words to search with: an instrument's name ("under the Rome Statute") says where
     to look, which the instrument hints do, not what about, so it must not pull in provisions that
-    merely name the instrument ("'article' refers to articles of the Rome Statute")."""
+    merely name the instrument ("'article' refers to articles of the Rome Statute"); nor does the kind of
+    armed conflict an instrument named is about ("What does Protocol II say about rape in internal armed
+    conflicts?" is searched for rape, not for the provisions on Protocol II's scope)."""
     words = question
     for source in sources:
+        scope = conflict_of(source.title)  # Protocol II: "… Victims of Non-International Armed Conflicts"
+        if scope and scope == conflict_of(question) and source.named_in(question):
+            words = without_conflict(words)
         for alias in source.aliases:
             words = alias_pattern(alias).sub(" ", words)
     words = re.sub(r"\s+", " ", words).strip()

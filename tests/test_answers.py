@@ -5,6 +5,7 @@ import re
 import pytest
 
 from assistant.errors import InvalidQuestionError
+from assistant.models import Turn
 
 
 def test_answer_quotes_the_definition_with_a_marker(assistant):
@@ -292,6 +293,20 @@ def test_a_provision_of_the_instrument_named_is_quoted_though_a_long_list_is_far
     answer = assistant.ask("What does Protocol II say about rape?")
     assert [(c.doc, c.unit) for c in answer.citations][:1] == [("additional-protocol-ii", "art. 4(2)(e)")]
     assert "rape, enforced prostitution" in answer.citations[0].quote
+
+
+def test_the_kind_of_armed_conflict_an_instrument_named_is_about_does_not_pull_in_its_scope_provisions(assistant):
+    answer = assistant.ask("What does Protocol II say about rape in internal armed conflicts?")
+    assert [(c.doc, c.unit) for c in answer.citations][:1] == [("additional-protocol-ii", "art. 4(2)(e)")]
+
+
+def test_only_a_list_of_short_items_is_quoted_whole_not_a_list_of_lists(assistant):
+    answer = assistant.ask("When does the ICC's list of war crimes for non-international conflicts apply, rather "
+                           "than events being treated as riots?")
+    follow_up = assistant.ask("Is the threshold the same under Additional Protocol II?", history=[
+        Turn(question=answer.question, cited=[(c.doc, c.unit) for c in answer.citations])])
+    assert "art. 8(2)(b)" not in {c.unit for c in follow_up.citations}  # the 26 war crimes of art. 8(2)(b)
+    assert follow_up.citations[0].doc == "additional-protocol-ii"
 
 
 def test_elements_that_lead_are_quoted_whole_with_their_footnotes(assistant):

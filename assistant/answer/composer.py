@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from assistant.answer.concordance import Concordance
-from assistant.answer.extractive import Lookups, compose_answer, compose_concordance, compose_referrers
+from assistant.answer.extractive import Lookups, announces_list, compose_answer, compose_concordance, compose_referrers
 from assistant.answer.questions import QuestionKind, concordance_term, question_kind, question_parts
 from assistant.answer.select import Question, Selection, is_commentary, select_on_point, strength
 from assistant.config import Settings
@@ -91,7 +91,8 @@ class Composer:
             quoted = by_list.get(key, [])
             chapeau = self.store.unit(*key) if len(quoted) > 1 else None
             items = self.children.get(key, [])
-            if chapeau is None or not chapeau.text.rstrip().endswith(":") or len(items) > SHORT_LIST:
+            if (chapeau is None or not announces_list(chapeau.text) or len(items) > SHORT_LIST
+                    or any(announces_list(item.text) for item in items)):  # art. 8(2)'s (a)–(f) are lists themselves
                 whole.append(passage)
                 continue
             if passage is quoted[0]:
