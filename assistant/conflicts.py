@@ -32,5 +32,7 @@ class Provision(Protocol):
 
 def conflict_of_provision(provision: Provision) -> str | None:
     """The kind of armed conflict of a provision, read with its chapeau (art. 8(2)(e)'s "… not of an
-    international character" for art. 8(2)(e)(vi))."""
-    return conflict_of(f"{provision.context}\n{provision.text}")
+    international character" for art. 8(2)(e)(vi)), or else that of its instrument, when its title names one
+    (Protocol I's provisions are about international armed conflicts)."""
+    own = conflict_of(f"{provision.context}\n{provision.text}")
+    return own or conflict_of(getattr(provision, "title", ""))

@@ -300,6 +300,11 @@ def test_the_kind_of_armed_conflict_an_instrument_named_is_about_does_not_pull_i
     assert [(c.doc, c.unit) for c in answer.citations][:1] == [("additional-protocol-ii", "art. 4(2)(e)")]
 
 
+def test_a_question_on_a_civil_war_is_answered_from_protocol_ii_not_protocol_i(assistant):
+    answer = assistant.ask("In a civil war, can the death penalty be carried out on pregnant women?")
+    assert (answer.citations[0].doc, answer.citations[0].unit) == ("additional-protocol-ii", "art. 6(4)")
+
+
 def test_only_a_list_of_short_items_is_quoted_whole_not_a_list_of_lists(assistant):
     answer = assistant.ask("When does the ICC's list of war crimes for non-international conflicts apply, rather "
                            "than events being treated as riots?")
