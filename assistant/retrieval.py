@@ -47,18 +47,31 @@ BRITISH_SPELLING = re.compile(r"\b(\w{3,})is(ation|ations|e|ed|es|ing)\b", re.IG
 
 
 AGE = re.compile(r"\b(\d{1,2})[- ]years?[- ]olds?\b|\baged (\d{1,2})\b", re.IGNORECASE)
+# a year in which something happened ("rapes committed in 1995", "during the 1990s"), not one naming an
+# instrument ("the 1948 Convention", "the Geneva Conventions of 1949", "its 2023 Policy")
+INSTRUMENT_WORDS = r"(?:Geneva |Genocide )?(?:Conventions?|Protocols?|Policy|Statute)\b"
+EVENT_YEAR = re.compile(r"\b(?:in|during|before|between|since|from|around) (?:the )?(?:early |mid-|late )?"
+                        rf"(1[89]\d\d|200[01])s?\b(?! {INSTRUMENT_WORDS})", re.IGNORECASE)
+ROME_STATUTE_IN_FORCE = 2002  # 1 July 2002: the Court judges only crimes committed after it (art. 11, art. 24)
 
 
-def _in_the_instruments_words(age: re.Match[str]) -> str:
+def _age_in_the_instruments_words(age: re.Match[str]) -> str:
     years = int(age.group(1) or age.group(2))
     words = "under the age of 18 under eighteen child" if years < 18 else age.group(0)
     return f"{words} under the age of fifteen years" if years < 15 else words
 
 
-def with_ages_in_the_instruments_words(question: str) -> str:
+def _year_in_the_instruments_words(year: re.Match[str]) -> str:
+    before = int(year.group(1)) < ROME_STATUTE_IN_FORCE
+    return f"{year.group(0)} before the entry into force of this Statute" if before else year.group(0)
+
+
+def in_the_instruments_words(question: str) -> str:
     """A child's age as the instruments say it ("a 17-year-old fighter" → "under the age of 18 …": art. 26;
-    under fifteen, the conscription of children), so that the number itself does not pull in unrelated text."""
-    return AGE.sub(_in_the_instruments_words, question)
+    under fifteen, the conscription of children), so that the number itself does not pull in unrelated text; and
+    a year before the Statute entered into force as the Statute says it ("rapes committed in 1995" → "… before the
+    entry into force of this Statute": art. 11, art. 24)."""
+    return EVENT_YEAR.sub(_year_in_the_instruments_words, AGE.sub(_age_in_the_instruments_words, question))
 
 
 def synonyms_used(question: str, synonyms: dict[str, list[str]]) -> list[str]:
@@ -79,9 +92,10 @@ def _stemmed(text: str) -> str:
 
 
 def expand_query(question: str, synonyms: dict[str, list[str]]) -> str:
-    """The question plus the instruments' words for the practitioners' words it uses, for a child's age, and
+    """The question plus the instruments' words for the practitioners' words it uses, for a child's age and a
+    year before the Statute entered into force, and
     the instruments' -ize spelling of -ise words ("organisation" → "organization")."""
-    question = with_ages_in_the_instruments_words(question)
+    question = in_the_instruments_words(question)
     lowered = question.lower()
     extra = [w for key in synonyms_used(question, synonyms) for w in synonyms[key]]
     extra += [f"{m.group(1)}iz{m.group(2)}" for m in BRITISH_SPELLING.finditer(lowered)]

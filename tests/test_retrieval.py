@@ -6,7 +6,7 @@ from assistant.config import Settings
 from assistant.corpus.manifest import load_manifest
 from assistant.lexical import singular
 from assistant.locators import is_within
-from assistant.retrieval import expand_query, forum_documents, named_references, with_ages_in_the_instruments_words
+from assistant.retrieval import expand_query, forum_documents, in_the_instruments_words, named_references
 from assistant.terms import STEMMER, content_stems
 
 ALL = {"rome-statute", "elements-of-crimes", "rules-of-procedure-and-evidence", "genocide-convention",
@@ -74,9 +74,9 @@ def test_a_crime_asked_in_a_context_keeps_that_contexts_elements(assistant):
 
 
 def test_a_childs_age_is_searched_in_the_instruments_words():
-    assert with_ages_in_the_instruments_words("a 17-year-old fighter").startswith("a under the age of 18")
-    assert "under the age of fifteen years" in with_ages_in_the_instruments_words("girls aged 14")
-    assert with_ages_in_the_instruments_words("a 30-year-old commander") == "a 30-year-old commander"
+    assert in_the_instruments_words("a 17-year-old fighter").startswith("a under the age of 18")
+    assert "under the age of fifteen years" in in_the_instruments_words("girls aged 14")
+    assert in_the_instruments_words("a 30-year-old commander") == "a 30-year-old commander"
 
 
 def test_a_question_on_prosecuting_a_minor_at_the_icc_is_answered_by_article_26(assistant):
@@ -109,6 +109,13 @@ def test_locator_nesting():
     assert not is_within("art. 70", "art. 7")
 
 
+def test_a_year_before_the_statute_entered_into_force_is_searched_in_the_statutes_words():
+    assert in_the_instruments_words("rapes committed in 1995").endswith("before the entry into force of this Statute")
+    assert in_the_instruments_words("rapes committed in 2016") == "rapes committed in 2016"
+    assert in_the_instruments_words("under the 1948 Convention") == "under the 1948 Convention"
+    assert in_the_instruments_words("the Geneva Conventions of 1949") == "the Geneva Conventions of 1949"
+
+
 def test_practitioners_words_are_expanded_to_the_instruments_words():
     assert "victims" in expand_query("Can survivors take part in the trial?", {"survivors": ["victims"]})
 
@@ -123,6 +130,11 @@ def test_a_practitioners_phrase_is_expanded_only_when_its_words_follow_each_othe
     synonyms = {"under orders": ["superior orders"], "time limit for prosecution": ["statute of limitations"]}
     assert expand_query("A commander never ordered the rapes. Is he responsible?", synonyms).count("superior") == 0
     assert "statute" not in expand_query("Is there a time limit for the defence's prosecution response?", synonyms)
+
+
+def test_crimes_committed_before_the_statute_entered_into_force_find_its_temporal_jurisdiction(assistant):
+    passages = assistant.retrieve("Can the ICC try rapes committed in 1995?")
+    assert (passages[0].doc, passages[0].unit) == ("rome-statute", "art. 11(1)")
 
 
 def test_named_article_comes_first(assistant):

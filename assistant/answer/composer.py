@@ -20,8 +20,8 @@ from assistant.retrieval import (
     Retriever,
     forum_documents,
     hinted_documents,
+    in_the_instruments_words,
     synonyms_used,
-    with_ages_in_the_instruments_words,
 )
 from assistant.terms import WordWeights, content_stems
 
@@ -66,11 +66,11 @@ class Composer:
         whose parts each get their best provision. A provision of the `pool` (ranked after the passages by
         retrieval) competes only when it addresses the question clearly better than every passage does."""
         named_docs = frozenset(hinted_documents(text, self.sources))
-        text = with_ages_in_the_instruments_words(text)  # "a 17-year-old" is what art. 26 calls "under the age of 18"
-        near = [p for p in passages if p.exact or p.dense >= self._threshold(p, named_docs)] or passages[:1]
+        text = in_the_instruments_words(text)  # "a 17-year-old": art. 26's "under the age of 18"; "in 1995": art. 11
         question = Question(text, kind, named_docs, self.rarity, self._alternatives(text), self.words.of_question(text),
                             frozenset(forum_documents(text, self.sources)),
                             frozenset(s.id for s in self.sources if not s.asked_about(text)))
+        near = [p for p in passages if p.exact or p.dense >= self._threshold(p, named_docs)] or passages[:1]
         close = [p for p in pool or [] if p.dense >= self._threshold(p, named_docs)]
         near = near + self._clearly_stronger(question, near, close)
         selection = select_on_point(question, near, max_cited=self.settings.max_cited, margin=self.settings.cite_margin)
