@@ -305,6 +305,12 @@ def test_a_question_on_a_civil_war_is_answered_from_protocol_ii_not_protocol_i(a
     assert (answer.citations[0].doc, answer.citations[0].unit) == ("additional-protocol-ii", "art. 6(4)")
 
 
+def test_a_provision_using_the_instruments_phrase_for_the_practitioners_term_is_quoted_though_further(assistant):
+    answer = assistant.ask("Can a psychologist or a relative sit with a survivor while she testifies?")
+    assert (answer.citations[0].doc, answer.citations[0].unit) == ("rules-of-procedure-and-evidence", "rule 88(2)")
+    assert "a psychologist or a family member be permitted to attend" in answer.lead
+
+
 def test_only_a_list_of_short_items_is_quoted_whole_not_a_list_of_lists(assistant):
     answer = assistant.ask("When does the ICC's list of war crimes for non-international conflicts apply, rather "
                            "than events being treated as riots?")

@@ -30,6 +30,7 @@ MAX_REFERRERS = 8  # provisions named and quoted as referring to the one a quest
 POOL_MARGIN = 0.1  # a provision ranked after the top k is quoted only when it is this much stronger than all of them
 PART_MARGIN = 0.3  # a part's best provision is quoted when the whole question finds it nearly as strong as its best
 NAMED_INSTRUMENT_RELIEF = 0.08  # cosine below the decline threshold still quoted from an instrument named
+SYNONYM_RELIEF = 0.1  # … and from a provision using the instruments' phrase for a practitioner's term
 DEFINED_WITHIN = 30  # characters before a reference in which "as defined in" announces a definition
 # A list this short is quoted whole after the provision that announces it, unless the question asks
 # about some of its items; a longer one (art. 8(2)(b)'s twenty-six war crimes) only by the items asked
@@ -70,7 +71,8 @@ class Composer:
         question = Question(text, kind, named_docs, self.rarity, self._alternatives(text), self.words.of_question(text),
                             frozenset(forum_documents(text, self.sources)),
                             frozenset(s.id for s in self.sources if not s.asked_about(text)))
-        near = [p for p in passages if p.exact or p.dense >= self._threshold(p, named_docs)] or passages[:1]
+        phrases = self._instruments_phrases(text)
+        near = [p for p in passages if p.exact or self._close(p, named_docs, phrases)] or passages[:1]
         close = [p for p in pool or [] if p.dense >= self._threshold(p, named_docs)]
         near = near + self._clearly_stronger(question, near, close)
         selection = select_on_point(question, near, max_cited=self.settings.max_cited, margin=self.settings.cite_margin)
@@ -130,6 +132,24 @@ class Composer:
             if best and best[0] not in cited + added and strength(best[0], whole, top) >= floor:
                 added.append(best[0])
         return added
+
+    def _close(self, passage: Passage, named_docs: frozenset[str], phrases: list[str]) -> bool:
+        """Whether a provision is close enough to the question to be quoted: by its cosine, or a little further
+        when it uses, word for word, the instruments' phrase for a practitioner's term of the question ("circumstantial
+        evidence" → the Elements' "inferred from relevant facts and circumstances"): the embedder does not see
+        that the two say the same."""
+        threshold = self._threshold(passage, named_docs)
+        if passage.dense >= threshold:
+            return True
+        if passage.dense < threshold - SYNONYM_RELIEF:
+            return False
+        text = re.sub(r"\s+", " ", f"{passage.heading} {passage.text}").lower()
+        return any(phrase in text for phrase in phrases)
+
+    def _instruments_phrases(self, text: str) -> list[str]:
+        """The instruments' phrases (two words or more) for the practitioners' terms the question uses."""
+        synonyms = self.retriever.synonyms
+        return [w.lower() for key in synonyms_used(text, synonyms) for w in synonyms[key] if len(w.split()) > 1]
 
     def _threshold(self, passage: Passage, named_docs: frozenset[str]) -> float:
         """How close a provision must be to be quoted. A provision of an instrument the question names
@@ -294,3 +314,4 @@ def _asked_form(question: str) -> str | None:
     """The form of provision a question asks for ("Which rules refer to article 68?" → "rule"), or None."""
     match = ASKED_FORM.search(question)
     return None if match is None else {"rule": "rule ", "article": "art. "}[match.group(1).lower()]
+
