@@ -19,6 +19,8 @@ from assistant.answer.questions import QuestionKind, concordance_term, question_
     ("Where else does the Statute rely on 'gender as defined in article 7, paragraph 3'?", QuestionKind.REFERRERS),
     ("What does rule 63(4) refer to?", QuestionKind.PROVISION),  # the other way: what the rule points to
     ("Is attacking a civilian maternity hospital prohibited by the Fourth Geneva Convention?", QuestionKind.PROVISION),
+    ("Which mental element applies when a crime's definition is silent?", QuestionKind.PROVISION),  # art. 30
+    ("What standard of proof must the Prosecutor meet to convict?", QuestionKind.PROVISION),  # art. 66(3)
 ])
 def test_question_kinds(question, kind):
     assert question_kind(question) is kind

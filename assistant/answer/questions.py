@@ -28,6 +28,9 @@ ELEMENTS_QUESTION = re.compile(
     r"|\b(?:must|has to|have to|needs? to) be (?:shown|proved|proven|established)\b"
     r"|\b(?:to|must|has to|have to) (?:show|establish)\b",
     re.IGNORECASE)
+# the Statute's general principles, not the elements of a crime: art. 30 ("Mental element"), art. 66 (the onus, beyond
+# reasonable doubt)
+GENERAL_PRINCIPLES = re.compile(r"\bmental elements?\b|\b(?:standard|burden|onus) of proof\b", re.IGNORECASE)
 DEFINITION_QUESTION = re.compile(
     r"\bhow (?:is|are|does|do) .{0,80}\bdefine[sd]?\b|\bdefin(?:e|es|ed|ition) of\b"
     r"|\bwhat (?:is|are) (?:meant by|the meaning)\b|\bwhat does .{1,60}\bmean\b|\bmeaning of\b"
@@ -106,7 +109,7 @@ def question_kind(question: str, language: str = "en") -> QuestionKind:
         return QuestionKind.CONCORDANCE
     if REFERRERS_QUESTION.search(text):
         return QuestionKind.REFERRERS
-    if ELEMENTS_QUESTION.search(text):
+    if ELEMENTS_QUESTION.search(GENERAL_PRINCIPLES.sub(" ", text)):
         return QuestionKind.ELEMENTS
     if DEFINITION_QUESTION.search(text):
         return QuestionKind.DEFINITION
