@@ -21,6 +21,8 @@ from assistant.answer.questions import QuestionKind, concordance_term, question_
     ("Is attacking a civilian maternity hospital prohibited by the Fourth Geneva Convention?", QuestionKind.PROVISION),
     ("Which mental element applies when a crime's definition is silent?", QuestionKind.PROVISION),  # art. 30
     ("What standard of proof must the Prosecutor meet to convict?", QuestionKind.PROVISION),  # art. 66(3)
+    ("Which intent applies where the Elements say nothing of it?", QuestionKind.PROVISION),  # the instrument's name
+    ("What are the Elements of sexual slavery?", QuestionKind.ELEMENTS),
 ])
 def test_question_kinds(question, kind):
     assert question_kind(question) is kind

@@ -28,9 +28,12 @@ ELEMENTS_QUESTION = re.compile(
     r"|\b(?:must|has to|have to|needs? to) be (?:shown|proved|proven|established)\b"
     r"|\b(?:to|must|has to|have to) (?:show|establish)\b",
     re.IGNORECASE)
-# the Statute's general principles, not the elements of a crime: art. 30 ("Mental element"), art. 66 (the onus, beyond
-# reasonable doubt)
-GENERAL_PRINCIPLES = re.compile(r"\bmental elements?\b|\b(?:standard|burden|onus) of proof\b", re.IGNORECASE)
+# Not a question on the elements of a crime for these words alone: the Statute's general principles (art. 30's
+# "mental element", art. 66's onus and standard of proof) and the instrument's name ("where the Elements don't
+# specify one", "the Elements of Crimes"; but "the Elements of sexual slavery" asks for elements)
+GENERAL_PRINCIPLES = re.compile(
+    r"\bmental elements?\b|\b(?:standard|burden|onus) of proof\b|(?-i:\bthe Elements\b)(?! of (?!Crimes))",
+    re.IGNORECASE)
 DEFINITION_QUESTION = re.compile(
     r"\bhow (?:is|are|does|do) .{0,80}\bdefine[sd]?\b|\bdefin(?:e|es|ed|ition) of\b"
     r"|\bwhat (?:is|are) (?:meant by|the meaning)\b|\bwhat does .{1,60}\bmean\b|\bmeaning of\b"
