@@ -91,17 +91,16 @@ class Composer:
         for passage in cited:
             key = (passage.doc, parent_of(passage.unit))
             quoted = by_list.get(key, [])
-            chapeau = self.store.unit(*key) if len(quoted) > 1 else None
+            chapeau = self._announcing(passage) if len(quoted) > 1 else None
             items = self.children.get(key, [])
-            if (chapeau is None or not announces_list(chapeau.text) or len(items) > SHORT_LIST
+            if (chapeau is None or len(items) > SHORT_LIST
                     or any(announces_list(item.text) for item in items)):  # art. 8(2)'s (a)–(f) are lists themselves
                 whole.append(passage)
                 continue
             if passage is quoted[0]:
-                update = {"score": passage.score, "dense": passage.dense}
-                whole.append(self._passage(chapeau).model_copy(update=update))
+                whole.append(self._passage(chapeau, scored_as=passage))
                 own = {p.unit: p for p in quoted}
-                whole += [own.get(item.unit) or self._passage(item).model_copy(update=update) for item in items]
+                whole += [own.get(item.unit) or self._passage(item, scored_as=passage) for item in items]
         return list({(p.doc, p.unit): p for p in whole}.values())
 
     @staticmethod
@@ -258,7 +257,7 @@ class Composer:
         unit = self.store.unit(source.elaborates, without_elements_suffix(passage.unit))
         if unit is None:
             return passage
-        return self._passage(unit).model_copy(update={"score": passage.score, "dense": passage.dense})
+        return self._passage(unit, scored_as=passage)
 
     def _crime_provision(self, elements: Passage) -> Passage | None:
         """The Statute provision that the Elements of a crime elaborate: the one a charge is brought under."""
@@ -284,10 +283,17 @@ class Composer:
         """The provision announcing the list that a short item belongs to ("(e) Gender and cultural diversity;"
         → rule 19's "… persons with expertise, inter alia, in the following areas:"): an item that short says
         nothing alone."""
-        parent = self.store.unit(item.doc, parent_of(item.unit))
-        if parent is None or parent.unit == item.unit or len(item.text.split()) > SHORT_ITEM_WORDS:
+        if len(item.text.split()) > SHORT_ITEM_WORDS:
             return None
-        return self._passage(parent) if parent.text.rstrip().endswith(":") else None
+        chapeau = self._announcing(item)
+        return self._passage(chapeau) if chapeau is not None else None
+
+    def _announcing(self, item: Passage) -> Unit | None:
+        """The provision whose list an item belongs to ("(e) …" → rule 19's "… in the following areas:"), if any."""
+        parent = self.store.unit(item.doc, parent_of(item.unit))
+        if parent is None or parent.unit == item.unit or not announces_list(parent.text):
+            return None
+        return parent
 
     def _items(self, passage: Passage, question: str, leads: bool) -> list[Passage]:
         """The items of the list a provision announces (rule 87(3) → (a)–(e)). When the question has
@@ -305,13 +311,16 @@ class Composer:
             items = []
         return [self._passage(u) for u in items]
 
-    def _passage(self, unit: Unit) -> Passage:
+    def _passage(self, unit: Unit, scored_as: Passage | None = None) -> Passage:
+        """A unit as a passage, with the retrieval scores of the passage it stands for (the Elements' crime
+        provision, a list's chapeau and items), else none."""
         source = self.retriever.sources[unit.doc]
-        return Passage.of(unit, source, score=0.0)
+        if scored_as is None:
+            return Passage.of(unit, source, score=0.0)
+        return Passage.of(unit, source, score=scored_as.score, dense=scored_as.dense)
 
 
 def _asked_form(question: str) -> str | None:
     """The form of provision a question asks for ("Which rules refer to article 68?" → "rule"), or None."""
     match = ASKED_FORM.search(question)
     return None if match is None else {"rule": "rule ", "article": "art. "}[match.group(1).lower()]
-
