@@ -6,6 +6,7 @@ provision before the Elements that elaborate it, sibling diversity)."""
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from dataclasses import dataclass
@@ -80,11 +81,16 @@ def synonyms_used(question: str, synonyms: dict[str, list[str]]) -> list[str]:
     conflicts"); of keys differing only by their endings, the first."""
     asked = f" {_stemmed(question)} "
     used: dict[str, str] = {}
-    for key in synonyms:
-        stems = _stemmed(key)
+    for key, stems in zip(synonyms, _stemmed_keys(tuple(synonyms))):
         if stems and stems not in used and f" {stems} " in asked:
             used[stems] = key
     return list(used.values())
+
+
+@functools.lru_cache(maxsize=4)
+def _stemmed_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The synonyms file's keys, stemmed once for all the questions asked (it is read once)."""
+    return tuple(_stemmed(key) for key in keys)
 
 
 def _stemmed(text: str) -> str:
@@ -128,9 +134,10 @@ def without_instrument_names(question: str, sources: list[Source]) -> str:
     armed conflict an instrument named is about ("What does Protocol II say about rape in internal armed
     conflicts?" is searched for rape, not for the provisions on Protocol II's scope)."""
     words = question
+    asked = conflict_of(question)
     for source in sources:
-        scope = conflict_of(source.title)  # Protocol II: "… Victims of Non-International Armed Conflicts"
-        if scope and scope == conflict_of(question) and source.named_in(question):
+        # Protocol II: "… Victims of Non-International Armed Conflicts"
+        if asked and conflict_of(source.title) == asked and source.named_in(question):
             words = without_conflict(words)
         for alias in source.aliases:
             words = alias_pattern(alias).sub(" ", words)
