@@ -140,7 +140,7 @@ class Settings(BaseSettings):
         description="Provisions an extractive answer quotes at most, besides those the question names and the "
         "definitions they point to; the rest of the top results are listed as related provisions.")
     cite_margin: float = Field(
-        default=0.05, ge=0,
+        default=0.1, ge=0,
         description="A provision is quoted when its on-point strength is within this margin of the strongest one.")
     log_questions: bool = Field(default=False, description="Opt in: keep a local log of questions asked.")
     question_log: Path = Field(

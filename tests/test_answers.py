@@ -241,6 +241,13 @@ def test_a_question_asking_two_things_quotes_the_provision_answering_each(assist
     assert {"art. 79(1)", "art. 79(2)"} <= {c.unit for c in answer.citations}  # what it is; fines and forfeiture
 
 
+def test_a_question_on_two_facilities_quotes_the_provision_on_each(assistant):
+    answer = assistant.ask("Do camps holding women prisoners of war need separate sleeping and sanitary facilities?")
+    cited = [(c.doc, c.unit) for c in answer.citations]
+    assert ("geneva-convention-iii", "art. 29") in cited  # separate conveniences
+    assert ("geneva-convention-iii", "art. 25") in cited  # separate dormitories: nearly as strong, also quoted
+
+
 def test_a_provision_ranked_below_the_top_five_is_quoted_when_it_answers_clearly_better(assistant):
     answer = assistant.ask("Does the ICC need a second witness or forensic evidence to back up a rape survivor's "
                            "account?")
