@@ -11,9 +11,9 @@ import pytest
 
 from assistant.config import PROJECT_ROOT
 from assistant.evals import metrics as m
-from assistant.evals.dataset import load_dataset
+from assistant.evals.dataset import EvalRecord, load_dataset
 from assistant.evals.report import compare
-from assistant.evals.runner import load_presets
+from assistant.evals.runner import load_presets, run_assistant
 from assistant.evals.suite import check_thresholds, evaluate, resolve_presets
 
 GOLD = load_dataset(PROJECT_ROOT / "evals/datasets/gold.jsonl")
@@ -50,6 +50,15 @@ def test_citation_precision_accepts_a_unit_holding_a_key_fact():
     texts = ["…", "Committing rape, sexual slavery, enforced prostitution, forced pregnancy", "The Court…"]
     assert m.citation_precision(cited, texts, [(RS, "art. 7(2)(f)")], ["forced pregnancy"]) == pytest.approx(2 / 3)
     assert m.citation_recall(cited, [(RS, "art. 7(2)(f)"), (RS, "art. 7(3)")]) == 0.5
+
+
+def test_a_missed_key_fact_is_put_at_the_nearest_stage_its_provision_reached():
+    holders = {(RS, "art. 29")}
+    quoted, related, retrieved = [(RS, "art. 11(1)")], [(RS, "art. 24(1)")], [(RS, "art. 11(1)"), (RS, "art. 24(1)")]
+    assert m.where_missed(holders, quoted, related, retrieved) == m.MISSED_NOT_RETRIEVED
+    assert m.where_missed(holders, quoted, related, [*retrieved, (RS, "art. 29")]) == m.MISSED_RANKED_LOWER
+    assert m.where_missed(holders, quoted, [(RS, "art. 29")], retrieved) == m.MISSED_IN_RELATED
+    assert m.where_missed(holders, [(RS, "art. 29")], [], [(RS, "art. 29")]) == m.MISSED_IN_QUOTED
 
 
 def test_key_fact_coverage_ignores_case_spacing_and_quote_marks():
@@ -137,6 +146,20 @@ def test_runner_writes_metrics_results_report_and_plots(small_report):
     assert "- **bm25**: structure-aware units, BM25 only" in report  # the note in evals/presets.toml
 
 
+def test_the_report_says_which_stage_lost_each_missed_key_fact(small_report):
+    folder, summary = small_report
+    rows = [json.loads(line) for line in (folder / "results.jsonl").read_text().splitlines()]
+    answered = [r for r in rows if r["preset"] == "default" and r["answerable"] and not r["declined"]]
+    missed = [fact for r in answered for fact in r["missed_facts"]]
+    assert len(missed) == sum(round((1 - r["key_fact_coverage"]) * len(r["key_facts"])) for r in answered)
+    assert all(fact["holders"] and fact["where"] in m.MISSED_STAGES for fact in missed)  # gold facts are in the law
+    counts = summary["default"]["overall"]["missed_facts"]
+    assert sum(counts.values()) == len(missed)
+    report = (folder / "report.md").read_text()
+    assert "## Where the missing key facts are" in report
+    assert f"| all missed | {len(missed)} |" in report
+
+
 def test_a_held_out_set_is_reported_beside_the_first_with_no_bleed_on_unrelated_pairs(assistant, tmp_path):
     fresh = [r for r in DATASETS["fresh"] if r.kind == "unrelated-pair"][:2]
     path = tmp_path / "pairs.jsonl"
@@ -155,6 +178,16 @@ def test_a_held_out_set_is_reported_beside_the_first_with_no_bleed_on_unrelated_
     overall = metrics["presets"]["default"]["overall"]
     assert overall["embedder"] == "all-minilm-l6-v2" and overall["rss_mb"] > 0
     assert overall["index_build_s"] is not None and "process RSS after the preset (MB)" in report
+
+
+def test_a_key_fact_of_a_provision_never_retrieved_is_missed_by_retrieval(assistant):
+    record = EvalRecord(id="t-1", question="How does the Rome Statute define forced pregnancy?", topic="t",
+                        kind="lookup", gold=[(RS, "art. 7(2)(f)")],
+                        key_facts=["unlawful confinement of a woman", "not be subject to any statute of limitations"])
+    row = run_assistant(assistant, record)
+    assert row["key_fact_coverage"] == 0.5
+    assert row["missed_facts"] == [{"fact": "not be subject to any statute of limitations",
+                                    "where": m.MISSED_NOT_RETRIEVED, "holders": [f"{RS}: art. 29"]}]
 
 
 def test_compare_prints_deltas_between_two_reports(small_report, tmp_path):

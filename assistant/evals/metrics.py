@@ -124,6 +124,24 @@ def key_fact_coverage(answer: str, facts: list[str]) -> float:
     return sum(normalise(fact) in body for fact in facts) / len(facts)
 
 
+# Where a key fact the answer misses is, from the nearest to the answer to the farthest: which stage lost it
+MISSED_IN_QUOTED = "in a quoted provision, not in its quoted sentence"
+MISSED_IN_RELATED = "in a related provision, not quoted"
+MISSED_RANKED_LOWER = "retrieved, ranked below the related provisions"
+MISSED_NOT_RETRIEVED = "not retrieved"
+MISSED_STAGES = (MISSED_IN_QUOTED, MISSED_IN_RELATED, MISSED_RANKED_LOWER, MISSED_NOT_RETRIEVED)
+
+
+def where_missed(holders: set[Pinpoint], cited: list[Pinpoint], related: list[Pinpoint],
+                 retrieved: list[Pinpoint]) -> str:
+    """Which stage lost a key fact the answer does not quote, given the provisions holding it: selection
+    (quoted elsewhere in a cited provision, or only related) or retrieval (ranked lower, or not found)."""
+    for stage, shown in ((MISSED_IN_QUOTED, cited), (MISSED_IN_RELATED, related), (MISSED_RANKED_LOWER, retrieved)):
+        if holders & set(shown):
+            return stage
+    return MISSED_NOT_RETRIEVED
+
+
 def citation_precision(cited: list[Pinpoint], cited_texts: list[str], gold: list[Pinpoint], facts: list[str]) -> float:
     if not cited:
         return 0.0

@@ -161,6 +161,7 @@ def _markdown(dataset: str, results: dict[str, list[dict]], summary: dict, conte
                   _table([field, "questions", *TOPIC_KEYS, "out-of-scope declined"],
                          [[name, str(entry["questions"]), *(_fmt(entry.get(k)) for k in TOPIC_KEYS),
                            _fmt(entry.get("declined_correctly"))] for name, entry in table.items()]), ""]
+    parts += _missed_facts_markdown(summary, presets)
     parts += [f"## {main}: the 10 worst questions", ""]
     for row in _worst(results[main]):
         status = "declined" if row["declined"] else "answered"
@@ -176,6 +177,20 @@ def _markdown(dataset: str, results: dict[str, list[dict]], summary: dict, conte
         parts.append("")
     parts += ["## Plots", "", "![metric by topic](metric_by_topic.png)", "", "![latency](latency.png)", ""]
     return "\n".join(parts)
+
+
+def _missed_facts_markdown(summary: dict, presets: list[str]) -> list[str]:
+    """Which stage lost the key facts the answers miss (selection or retrieval), preset by preset."""
+    counted = [p for p in presets if "missed_facts" in summary[p]["overall"]]
+    if not counted:
+        return []
+    stages = list(summary[counted[0]]["overall"]["missed_facts"])
+    rows = [[stage, *(str(summary[p]["overall"]["missed_facts"].get(stage, 0)) for p in counted)] for stage in stages]
+    rows.append(["all missed", *(str(sum(summary[p]["overall"]["missed_facts"].values())) for p in counted)])
+    return ["## Where the missing key facts are", "",
+            "Each key fact an answer does not quote, by the nearest place the provision holding it reached: a quoted "
+            "provision (another of its sentences was quoted), a related one, the rest of the top 10 retrieved, or "
+            "none of them.", "", _table(["key facts missed", *counted], rows), ""]
 
 
 def _plots(folder: Path, results: dict[str, list[dict]], summary: dict) -> None:

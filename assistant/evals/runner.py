@@ -68,7 +68,9 @@ def conversation(bot: Assistant, questions: list[str]) -> list[Turn]:
     return turns
 
 
-def run_assistant(bot: Assistant, record: EvalRecord) -> dict:
+def run_assistant(bot: Assistant, record: EvalRecord, units: list[tuple[m.Pinpoint, str]] | None = None) -> dict:
+    """One question's answer, scored; `units` (the store's units and texts, as `unit_texts` gives them) tell where
+    the key facts the answer misses are."""
     history = conversation(bot, record.history) if record.history else None
     bot.embedder.clear_cache()  # every preset times an uncached question (an earlier preset embedded it)
     started = time.perf_counter()
@@ -100,6 +102,9 @@ def run_assistant(bot: Assistant, record: EvalRecord) -> dict:
         if not answer.declined:
             row["citation_precision"] = m.citation_precision(cited, texts, record.gold, record.key_facts)
             row["key_fact_coverage"] = m.key_fact_coverage(answer.answer, record.key_facts)
+            row["missed_facts"] = _missed_facts(units or unit_texts(bot), answer.answer, record.key_facts, cited,
+                                                [(r.doc, r.unit) for r in answer.related],
+                                                [(p.doc, p.unit) for p in passages])
             shown = m.shown_ranking(cited, [(r.doc, r.unit) for r in answer.related])
             row["answer_article_hit@5"] = float(m.hit_at_k(shown, record.gold, 5, "article"))
             row["answer_pinpoint_hit@5"] = float(m.hit_at_k(shown, record.gold, 5, "pinpoint"))
@@ -107,6 +112,25 @@ def run_assistant(bot: Assistant, record: EvalRecord) -> dict:
                 row["lead_verified"] = float(bool(answer.lead) and m.lead_verified(answer.sentences))
         row["citation_recall"] = m.citation_recall(cited, record.gold) if not answer.declined else 0.0
     return row
+
+
+def unit_texts(bot: Assistant) -> list[tuple[m.Pinpoint, str]]:
+    """Every unit of the assistant's store with its text as key facts are matched in it."""
+    return [((u.doc, u.unit), m.normalise(u.full_text, raw=True)) for u in bot.store.units]
+
+
+def _missed_facts(units: list[tuple[m.Pinpoint, str]], answer: str, facts: list[str], cited: list[m.Pinpoint],
+                  related: list[m.Pinpoint], retrieved: list[m.Pinpoint]) -> list[dict]:
+    """The key facts the answer does not quote, each with the stage that lost it and the provisions holding it."""
+    body = m.normalise(answer)
+    missed = [fact for fact in facts if m.normalise(fact) not in body]
+    rows = []
+    for fact in missed:
+        wanted = m.normalise(fact)
+        holders = {unit for unit, text in units if wanted in text}
+        rows.append({"fact": fact, "where": m.where_missed(holders, cited, related, retrieved),
+                     "holders": [f"{d}: {u}" for d, u in sorted(holders)]})
+    return rows
 
 
 def run_naive(naive, threshold: float, record: EvalRecord) -> dict:
@@ -138,7 +162,8 @@ def run_preset(preset: Preset, bot: Assistant, records: list[EvalRecord], progre
         run = lambda record: run_naive(naive, bot.settings.decline_threshold, record)  # noqa: E731
     else:
         configured = bot.configured(**preset.settings)
-        run = lambda record: run_assistant(configured, record)  # noqa: E731
+        units = unit_texts(configured)
+        run = lambda record: run_assistant(configured, record, units)  # noqa: E731
     return [run(record) for record in tqdm(records, desc=preset.name, disable=not progress, unit="q")]
 
 
@@ -181,6 +206,9 @@ def aggregate(rows: list[dict]) -> dict:
     result["decline_recall"] = round(correct_declines / len(unanswerable), 4) if unanswerable else None
     result["wrongly_declined"] = (round(sum(r["declined"] for r in answerable) / len(answerable), 4)
                                   if answerable else None)
+    missed = [fact["where"] for r in answerable for fact in r.get("missed_facts", [])]
+    if any("missed_facts" in r for r in answerable):
+        result["missed_facts"] = {stage: missed.count(stage) for stage in m.MISSED_STAGES}
     latencies = [r["ask_ms"] for r in rows]
     result["latency_p50_ms"] = round(m.percentile(latencies, 50), 1)
     result["latency_p95_ms"] = round(m.percentile(latencies, 95), 1)
