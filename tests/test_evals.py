@@ -175,6 +175,7 @@ def test_a_held_out_set_is_reported_beside_the_first_with_no_bleed_on_unrelated_
     assert f"## Held-out set: {path}" in report and "unrelated pairs: no bleed" in report
     assert f"default ({path})" in summary
     assert f"## smoke and {path} side by side" in report  # both datasets' headline metrics in one table
+    assert "### Where the missing key facts are" in report.split(f"## Held-out set: {path}")[1]
     overall = metrics["presets"]["default"]["overall"]
     assert overall["embedder"] == "all-minilm-l6-v2" and overall["rss_mb"] > 0
     assert overall["index_build_s"] is not None and "process RSS after the preset (MB)" in report

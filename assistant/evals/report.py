@@ -138,7 +138,8 @@ def _held_out_markdown(held_out: HeldOut) -> str:
         f"### {presets[0]}: by kind", "",
         _table(["kind", "questions", *TOPIC_KEYS, "out-of-scope declined"],
                [[name, str(entry["questions"]), *(_fmt(entry.get(k)) for k in TOPIC_KEYS),
-                 _fmt(entry.get("declined_correctly"))] for name, entry in kinds.items()]), ""])
+                 _fmt(entry.get("declined_correctly"))] for name, entry in kinds.items()]), "",
+        *_missed_facts_markdown(held_out.summary, presets, level="###")])
 
 
 def _markdown(dataset: str, results: dict[str, list[dict]], summary: dict, context: dict, notes: dict[str, str]) -> str:
@@ -179,7 +180,7 @@ def _markdown(dataset: str, results: dict[str, list[dict]], summary: dict, conte
     return "\n".join(parts)
 
 
-def _missed_facts_markdown(summary: dict, presets: list[str]) -> list[str]:
+def _missed_facts_markdown(summary: dict, presets: list[str], level: str = "##") -> list[str]:
     """Which stage lost the key facts the answers miss (selection or retrieval), preset by preset."""
     counted = [p for p in presets if "missed_facts" in summary[p]["overall"]]
     if not counted:
@@ -187,7 +188,7 @@ def _missed_facts_markdown(summary: dict, presets: list[str]) -> list[str]:
     stages = list(summary[counted[0]]["overall"]["missed_facts"])
     rows = [[stage, *(str(summary[p]["overall"]["missed_facts"].get(stage, 0)) for p in counted)] for stage in stages]
     rows.append(["all missed", *(str(sum(summary[p]["overall"]["missed_facts"].values())) for p in counted)])
-    return ["## Where the missing key facts are", "",
+    return [f"{level} Where the missing key facts are", "",
             "Each key fact an answer does not quote, by the nearest place the provision holding it reached: a quoted "
             "provision (another of its sentences was quoted), a related one, the rest of the top 10 retrieved, or "
             "none of them.", "", _table(["key facts missed", *counted], rows), ""]
