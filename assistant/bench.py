@@ -31,7 +31,7 @@ def _ms(seconds: list[float], q: float) -> float:
 def _time_build(settings: Settings) -> dict:
     from assistant.chunking import chunk_units
     from assistant.corpus.manifest import load_manifest
-    from assistant.embedding import load_embedder
+    from assistant.embedding import embedder_of
     from assistant.index import build_index, embedding_texts, parse_available
 
     with tempfile.TemporaryDirectory(prefix="bench-index-") as tmp:
@@ -39,7 +39,7 @@ def _time_build(settings: Settings) -> dict:
     units, _, _ = parse_available(settings, load_manifest(settings.manifest), progress=False)
     chunks = chunk_units(units, settings.chunk_tokens)
     texts = embedding_texts(chunks, {(u.doc, u.unit): u for u in units})
-    embedder = load_embedder(settings.embedding, settings.embedding_package)
+    embedder = embedder_of(settings)
     started = time.perf_counter()
     embedder.embed(texts, batch_size=settings.embed_batch_size)
     pure = time.perf_counter() - started

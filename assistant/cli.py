@@ -175,10 +175,10 @@ def cmd_corpus_list(args: argparse.Namespace) -> int:
 
 
 def _upload_store(settings):
-    from assistant.embedding import load_embedder
+    from assistant.embedding import embedder_of
     from assistant.uploads import UploadStore
 
-    return UploadStore(settings, load_embedder(settings.embedding, settings.embedding_package))
+    return UploadStore(settings, embedder_of(settings))
 
 
 def cmd_corpus_add(args: argparse.Namespace) -> int:
@@ -206,6 +206,23 @@ def cmd_corpus_uploads(args: argparse.Namespace) -> int:
 def cmd_corpus_remove(args: argparse.Namespace) -> int:
     document = _upload_store(_settings(args)).remove(args.id)
     print(f"removed {document.id}: “{document.title}”")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# embedder
+
+
+def cmd_embedder_adapt(args: argparse.Namespace) -> int:
+    from assistant.adaptation import adapt
+
+    settings = _settings(args)
+    training, out = (settings.home / args.training).resolve(), (settings.home / args.out).resolve()
+    record = adapt(settings, training, out, epochs=args.epochs, seed=args.seed, progress=not args.quiet)
+    print(f"adapted {record['base_model']} on {record['questions']} questions ({record['pairs']} pairs, "
+          f"{record['epochs']} epochs) in {record['seconds']} s: {out}")
+    print(f"use it: ASSISTANT_EMBEDDING_MODEL_DIR={args.out} assistant index build (then serve, ask or eval "
+          "with the same variable)")
     return 0
 
 
@@ -432,6 +449,19 @@ def build_parser() -> argparse.ArgumentParser:
     build.set_defaults(func=cmd_index_build)
     status = index.add_parser("status", help="is the index up to date?")
     status.set_defaults(func=cmd_index_status)
+
+    embedder = commands.add_parser("embedder", help="adapt the English embedder to the corpus").add_subparsers(
+        dest="action", required=True)
+    adapt = embedder.add_parser(
+        "adapt", help="fine-tune all-minilm-l6-v2 on practitioners' questions and the provisions answering them")
+    adapt.add_argument("--training", default="corpus/training.jsonl", metavar="FILE",
+                       help="training questions, JSONL with id, question, gold (default corpus/training.jsonl)")
+    adapt.add_argument("--out", default="index/adapted-model", metavar="DIR",
+                       help="folder for the adapted model (default index/adapted-model)")
+    adapt.add_argument("--epochs", type=int, default=3, help="passes over the training pairs (default 3)")
+    adapt.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    adapt.add_argument("--quiet", action="store_true", help="no progress output")
+    adapt.set_defaults(func=cmd_embedder_adapt)
 
     evaluation = commands.add_parser(
         "eval", help="run the evaluation suite, or compare two reports",

