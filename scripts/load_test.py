@@ -348,9 +348,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    code = main()
-    if code == 130:  # interrupted, the server already stopped: gradio_client's worker threads (not daemons) may
-        sys.stdout.flush()  # still wait on a stream of the stopped server until their timeout; do not join them
-        sys.stderr.flush()
-        os._exit(code)
-    sys.exit(code)
+    sys.exit(main())
