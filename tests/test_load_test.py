@@ -204,9 +204,15 @@ def test_the_load_test_counts_answers_without_errors_and_stops_its_server(tmp_pa
     assert gone(report["server_pid"]), "the server outlived the load test"
 
 
+def _interruptible() -> None:
+    """Ctrl+C reaches the script even when the tests were started with SIGINT ignored (a background job of a
+    script: `nohup … &`), which its child would inherit: Python then never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_an_interrupted_load_test_stops_its_server(tmp_path):
     process = run_script("--users", "2", "--seconds", "600", tmp_path=tmp_path, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE)
+                         stderr=subprocess.PIPE, preexec_fn=_interruptible)
     server_pid = None
     try:
         for line in process.stderr:  # "load test: 2 users for 600 s against http://… (server pid N)"
