@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Literal
 
@@ -13,23 +14,30 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PATH_FIELDS = ("manifest", "mirror", "documents_dir", "index_dir", "evals_dir", "feedback_db", "question_log",
                "uploads_dir", "llm_model_path", "scope", "synonyms", "glossary", "embedding_model_dir")
 REQUIRED_WHEN_SET = ("scope", "synonyms", "glossary")
-DEFAULT_INDEX_DIRS = {"all-minilm-l6-v2": Path("index"), "multilingual-e5-small": Path("index/multilingual-e5-small")}
-EMBEDDER_DEFAULTS = ("index_dir", "decline_threshold")
+@dataclass(frozen=True)
+class EmbedderDefaults:
+    """What depends on the embedder unless set: where its index is, and thresholds measured on its cosines."""
+
+    index_dir: Path
+    decline_threshold: float
+    cite_margin: float
+
+
+EMBEDDER_DEFAULTS = tuple(field.name for field in fields(EmbedderDefaults))
 # Measured on the smoke and gold sets (README, "Declining"): e5's cosines are higher for every pair of texts.
-DEFAULT_DECLINE_THRESHOLDS = {"all-minilm-l6-v2": 0.44, "multilingual-e5-small": 0.82}
-# all-minilm-l6-v2 adapted to the corpus (`assistant embedder adapt`): its own index, and its own threshold,
-# measured on the gold set (README, "Adapting the embedder"): fine-tuning moves every cosine
-ADAPTED_INDEX_DIR = Path("index/all-minilm-l6-v2-adapted")
-ADAPTED_DECLINE_THRESHOLD = 0.40
+PACKAGED_DEFAULTS = {
+    "all-minilm-l6-v2": EmbedderDefaults(Path("index"), decline_threshold=0.44, cite_margin=0.1),
+    "multilingual-e5-small": EmbedderDefaults(Path("index/multilingual-e5-small"), decline_threshold=0.82,
+                                              cite_margin=0.1),
+}
+# all-minilm-l6-v2 adapted to the corpus (`assistant embedder adapt`), measured on the gold and fresh-2 sets
+# (README, "Adapting the embedder"): fine-tuning raises every cosine, off-topic questions' too, and spreads
+# the on-point provisions' strengths further apart.
+ADAPTED_DEFAULTS = EmbedderDefaults(Path("index/all-minilm-l6-v2-adapted"), decline_threshold=0.40, cite_margin=0.2)
 
 
-def default_index_dir(embedding: str, adapted: bool) -> Path:
-    return ADAPTED_INDEX_DIR if adapted and embedding == "all-minilm-l6-v2" else DEFAULT_INDEX_DIRS[embedding]
-
-
-def default_decline_threshold(embedding: str, adapted: bool) -> float:
-    return ADAPTED_DECLINE_THRESHOLD if adapted and embedding == "all-minilm-l6-v2" else \
-        DEFAULT_DECLINE_THRESHOLDS[embedding]
+def embedder_defaults(embedding: str, adapted: bool) -> EmbedderDefaults:
+    return ADAPTED_DEFAULTS if adapted and embedding == "all-minilm-l6-v2" else PACKAGED_DEFAULTS[embedding]
 
 
 class Settings(BaseSettings):
@@ -158,9 +166,10 @@ class Settings(BaseSettings):
         default=3, ge=1, le=50,
         description="Provisions an extractive answer quotes at most, besides those the question names and the "
         "definitions they point to; the rest of the top results are listed as related provisions.")
-    cite_margin: float = Field(
-        default=0.1, ge=0,
-        description="A provision is quoted when its on-point strength is within this margin of the strongest one.")
+    cite_margin: float | None = Field(
+        default=None, ge=0,
+        description="A provision is quoted when its on-point strength is within this margin of the strongest one. "
+        "By default the embedder's own: 0.1, and 0.2 for an adapted all-minilm-l6-v2.")
     log_questions: bool = Field(default=False, description="Opt in: keep a local log of questions asked.")
     question_log: Path = Field(
         default=Path("evals/feedback/questions.jsonl"), description="Where questions are logged when opted in.",
@@ -223,12 +232,11 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
         """Every path absolute, once: relative ones are read against `home`; the embedder's own index
-        folder and decline threshold when not set."""
-        adapted = self.embedding_model_dir is not None
-        if self.index_dir is None:
-            object.__setattr__(self, "index_dir", default_index_dir(self.embedding, adapted))
-        if self.decline_threshold is None:
-            object.__setattr__(self, "decline_threshold", default_decline_threshold(self.embedding, adapted))
+        folder and thresholds when not set."""
+        defaults = embedder_defaults(self.embedding, adapted=self.embedding_model_dir is not None)
+        for name in EMBEDDER_DEFAULTS:
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, getattr(defaults, name))
         home = self.home.expanduser().resolve()
         object.__setattr__(self, "home", home)
         for name in PATH_FIELDS:
@@ -249,13 +257,15 @@ class Settings(BaseSettings):
 
     def for_english(self) -> Settings:
         """The settings English questions are searched with: the English embedder, with its own index under
-        `home` and its own decline threshold (the same settings when it is the embedder)."""
+        `home`, its own decline threshold and (unless set) its own cite margin; the same settings when it is
+        the embedder."""
         if not self.routes_english:
             return self
         english = self.english_embedding
-        adapted = self.embedding_model_dir is not None
-        return self.with_overrides(embedding=english, index_dir=default_index_dir(english, adapted),
-                                   decline_threshold=default_decline_threshold(english, adapted))
+        defaults = embedder_defaults(english, adapted=self.embedding_model_dir is not None)
+        # the index and the decline threshold are the English embedder's own even when set for the other one
+        return self.with_overrides(embedding=english, index_dir=defaults.index_dir,
+                                   decline_threshold=defaults.decline_threshold)
 
     def with_overrides(self, **overrides) -> Settings:
         """A copy with some settings changed, validated like the original (paths resolved, files checked)."""

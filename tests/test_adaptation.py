@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from assistant.adaptation import AdaptationError, adapt, load_training, training_pairs
-from assistant.config import ADAPTED_DECLINE_THRESHOLD, ADAPTED_INDEX_DIR, PROJECT_ROOT, Settings
+from assistant.config import ADAPTED_DEFAULTS, PACKAGED_DEFAULTS, PROJECT_ROOT, Settings
 from assistant.corpus.manifest import load_manifest
 from assistant.corpus.sync import sync_corpus
 from assistant.embedding import ADAPTATION_RECORD, SentenceTransformerEmbedder, adapted_identity
@@ -70,13 +70,23 @@ def test_a_model_adapted_again_makes_the_index_out_of_date(adapted, tmp_path):
     assert len(names | {embedder_name(Settings())}) == 3  # the manifest records which model built the index
 
 
-def test_an_adapted_model_has_its_own_index_and_decline_threshold(adapted):
+def test_an_adapted_model_has_its_own_index_and_thresholds(adapted):
     _, out, _ = adapted
     settings = Settings(embedding_model_dir=out)
-    assert settings.index_dir == (PROJECT_ROOT / ADAPTED_INDEX_DIR).resolve()
-    assert settings.decline_threshold == ADAPTED_DECLINE_THRESHOLD
+    assert settings.index_dir == (PROJECT_ROOT / ADAPTED_DEFAULTS.index_dir).resolve()
+    assert (settings.decline_threshold, settings.cite_margin) == (ADAPTED_DEFAULTS.decline_threshold,
+                                                                  ADAPTED_DEFAULTS.cite_margin)
     routed = Settings(embedding_model_dir=out, embedding="multilingual-e5-small").for_english()
-    assert routed.index_dir == settings.index_dir and routed.decline_threshold == ADAPTED_DECLINE_THRESHOLD
+    assert routed.index_dir == settings.index_dir
+    assert (routed.decline_threshold, routed.cite_margin) == (settings.decline_threshold, settings.cite_margin)
+
+
+def test_a_cite_margin_set_by_the_user_is_kept_for_every_embedder(adapted):
+    _, out, _ = adapted
+    settings = Settings(embedding_model_dir=out, embedding="multilingual-e5-small", cite_margin=0.05)
+    assert settings.cite_margin == settings.for_english().cite_margin == 0.05
+    assert Settings(embedding="multilingual-e5-small").for_english().cite_margin == \
+        PACKAGED_DEFAULTS["all-minilm-l6-v2"].cite_margin
 
 
 def test_a_folder_without_an_adapted_model_is_a_clear_error(tmp_path):
