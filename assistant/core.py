@@ -14,7 +14,7 @@ from assistant.answer.extractive import decline
 from assistant.answer.questions import QuestionKind, concordance_term, question_kind
 from assistant.config import Settings
 from assistant.corpus.manifest import load_manifest
-from assistant.embedding import embedder_of
+from assistant.embedding import embedder_of, relevance_embedder_of
 from assistant.errors import InvalidQuestionError
 from assistant.followups import in_the_conflict_asked, is_follow_up
 from assistant.index import IndexStore, open_index
@@ -62,7 +62,7 @@ class Assistant:
         self.store = store
         self.sources = load_manifest(settings.manifest)
         self.embedder = embedder_of(settings)
-        self.retriever = Retriever(store, self.embedder, self.sources, settings)
+        self.retriever = Retriever(store, self.embedder, self.sources, settings, relevance_embedder_of(settings))
         load_detector()
         self._log_lock = threading.Lock()
         self.scope = load_scope(settings.scope, self.sources, set(self.indexed_documents))
@@ -167,7 +167,7 @@ class Assistant:
             pool.extend(retrieval.passages[k:])
         if uploads and self.settings.search_uploads:
             found = self._uploads_retriever().retrieve(query, k=k, language=language).passages
-            relevant = [p for p in found if p.dense >= self.uploads.settings.decline_threshold]  # their model's
+            relevant = [p for p in found if p.dense >= self.uploads.settings.quote_threshold]  # their model's
             passages = merge_by_score(passages, relevant, k)
         searched = [ref for ref in [*(counterparts or []), *(carried or [])] if docs is None or ref[0] in docs]
         named = set(counterparts or [])
@@ -245,7 +245,7 @@ class Assistant:
                                                words="" if english else weighed)
                 yield from _drafts(answer.answer)
             else:
-                context = selection.cited + [p for p in selection.related if p.dense >= self.settings.decline_threshold]
+                context = selection.cited + [p for p in selection.related if p.dense >= self.settings.quote_threshold]
                 fallback = self.composer.compose(text, passages, kind, selection, docs, language,
                                                  words="" if english else weighed)
                 for event in self.generator.stream(text, context, instruments, fallback):
@@ -293,13 +293,14 @@ class Assistant:
         entry = outside_source(text, self.scope)
         outside = entry.reason_in(language) if entry else None
         if outside and (not exact or entry.names_own_provisions) and not any(p.authority == "upload" for p in passages):
-            closest = [p for p in passages if p.dense >= self.settings.decline_threshold][:CLOSEST]
+            closest = [p for p in passages if p.dense >= self.settings.quote_threshold][:CLOSEST]
             reason = entry.reason_in(ENGLISH)  # the JSON's, in English
             return decline(text, instruments, reason, outside, closest, language)
         if not passages:
             return decline(text, instruments, "nothing was retrieved", language=language)
-        best = max(p.dense for p in passages)
-        if not exact and not verbatim and best < self.settings.decline_threshold:
+        best = _best_match(passages, retrieval)
+        uploaded = any(p.authority == "upload" for p in passages)  # each as close as its model requires
+        if not exact and not verbatim and not uploaded and best < self.settings.decline_threshold:
             return decline(
                 text, instruments,
                 f"best match similarity {best:.2f} is below the threshold {self.settings.decline_threshold:.2f}",
@@ -309,6 +310,14 @@ class Assistant:
 
     def _short_title(self, doc: str) -> str:
         return next((s.short_title for s in self.sources if s.id == doc), doc)
+
+
+def _best_match(passages: list[Passage], retrieval) -> float:
+    """The cosine that says whether the corpus answers: the best passage's, or with an adapted embedder the
+    packaged model's best in the documents searched."""
+    if retrieval is None or retrieval.relevance is None:
+        return max(p.dense for p in passages)
+    return retrieval.relevance
 
 
 def subject_of(question: str) -> str:

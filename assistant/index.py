@@ -31,7 +31,7 @@ from assistant.corpus.manifest import load_manifest
 from assistant.corpus.references import CrossReference, find_references
 from assistant.corpus.structure import parse_document
 from assistant.corpus.sync import document_status, sha256_of
-from assistant.embedding import MINILM, adapted_identity, embedder_of
+from assistant.embedding import MINILM, adapted_identity, embedder_of, relevance_embedder_of
 from assistant.errors import (
     DiskFullError,
     IndexBuildError,
@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 3  # 3: the manifest records the SHA-256 of the vector files
 COLLECTION = "chunks"
 CONTEXT_TOKENS = 30  # chapeau words prepended to a chunk for embedding
+VECTORS = "embeddings.npz"
+RELEVANCE_VECTORS = "relevance.npz"  # an adapted embedder's index: the packaged model's vectors, to decline by
 PACKAGE = Path(__file__).resolve().parent
 
 
@@ -280,6 +282,9 @@ def build_index(settings: Settings, *, progress: bool = True) -> BuildReport:
     embedder = embedder_of(settings)
     embed_started = time.perf_counter()
     vectors = _embed_with_cache(embedder, texts, index_dir, settings.embed_batch_size, progress)
+    relevance = relevance_embedder_of(settings)
+    if relevance is not None:
+        relevance_vectors = _embed_with_cache(relevance, texts, index_dir, settings.embed_batch_size, progress)
     embed_seconds = time.perf_counter() - embed_started
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
@@ -293,7 +298,10 @@ def build_index(settings: Settings, *, progress: bool = True) -> BuildReport:
         _write_jsonl(building / "chunks.jsonl", [c.model_dump() for c in chunks])
         references = find_references(units, parsed)
         _write_jsonl(building / "references.jsonl", [r.model_dump() for r in references])
-        np.savez(building / "embeddings.npz", keys=np.array(_cache_keys(embedder.identity, texts)), vectors=vectors)
+        np.savez(building / VECTORS, keys=np.array(_cache_keys(embedder.identity, texts)), vectors=vectors)
+        if relevance is not None:
+            np.savez(building / RELEVANCE_VECTORS, keys=np.array(_cache_keys(relevance.identity, texts)),
+                     vectors=relevance_vectors)
         manifest = dict(fingerprint)
         if not settings.chroma_url:
             manifest["vector_files"] = vector_checksums(building / "chroma")
@@ -305,6 +313,7 @@ def build_index(settings: Settings, *, progress: bool = True) -> BuildReport:
             chunks=len(chunks),
             references=reference_counts(references),
             embedding_model=embedder.identity,
+            relevance_model=relevance.identity if relevance is not None else None,
             collection=collection,
             build_seconds=round(time.perf_counter() - started, 1),
             embed_seconds=round(embed_seconds, 1),
@@ -345,10 +354,12 @@ def _embed_with_cache(embedder, texts: list[str], index_dir: Path, batch_size: i
     document, or after a change that leaves most chunks as they were, embeds only what is new."""
     keys = _cache_keys(embedder.identity, texts)
     cached: dict[str, np.ndarray] = {}
-    for store in sorted(index_dir.glob("store-*")):  # the current store and the one it replaced
-        if (store / "embeddings.npz").is_file():
+    saved = [store / name for store in sorted(index_dir.glob("store-*"))  # the current store and the one it replaced
+             for name in (VECTORS, RELEVANCE_VECTORS)]
+    for path in saved:
+        if path.is_file():
             try:
-                with np.load(store / "embeddings.npz") as previous:
+                with np.load(path) as previous:
                     cached.update(zip(previous["keys"].tolist(), previous["vectors"]))
             except (OSError, ValueError, KeyError):
                 continue
@@ -459,6 +470,7 @@ class SearchableStore:
     collection: object
     lexical: LexicalIndex | None
     vectors: np.ndarray
+    relevance_vectors: np.ndarray | None = None  # the packaged model's, when the index's embedder was adapted
 
     def unit(self, doc: str, locator: str) -> Unit | None:
         return self._by_key.get((doc, locator))
@@ -562,8 +574,14 @@ def open_index(settings: Settings, *, allow_stale: bool = False) -> IndexStore:
         chunks = [Chunk(**row) for row in _read_jsonl(store / "chunks.jsonl")]
         references = [CrossReference(**row) for row in _read_jsonl(store / "references.jsonl")]
         lexical = LexicalIndex.load(store / "bm25")
-        with np.load(store / "embeddings.npz") as saved:
+        with np.load(store / VECTORS) as saved:
             vectors = saved["vectors"]
+        relevance_vectors = None
+        if relevance_embedder_of(settings) is not None:
+            with np.load(store / RELEVANCE_VECTORS) as saved:
+                relevance_vectors = saved["vectors"]
+            if len(relevance_vectors) != len(chunks):
+                raise ValueError(f"{RELEVANCE_VECTORS} holds {len(relevance_vectors)} vectors, expected {len(chunks)}")
         collection = _open_collection(settings, store, manifest.get("collection", COLLECTION), chunks, vectors)
         if collection.count() != len(chunks) or len(vectors) != len(chunks):
             raise ValueError(f"vector store holds {collection.count()} chunks, expected {len(chunks)}")
@@ -574,4 +592,4 @@ def open_index(settings: Settings, *, allow_stale: bool = False) -> IndexStore:
         raise IndexCorruptError(f"index in {store} is damaged or its vector store is unreachable ({exc}): "
                                 f"{build_hint}") from exc
     return IndexStore(path=store, manifest=manifest, units=units, chunks=chunks, collection=collection,
-                      lexical=lexical, vectors=vectors, references=references)
+                      lexical=lexical, vectors=vectors, references=references, relevance_vectors=relevance_vectors)

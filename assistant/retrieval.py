@@ -222,14 +222,19 @@ class Retrieval:
     passages: list[Passage]
     named: list[Reference]  # provisions the question names
     unmatched: list[Reference]  # named provisions that do not exist in the indexed documents
+    relevance: float | None = None  # an adapted embedder's index: the packaged model's best cosine in the documents
 
 
 class Retriever:
     """Searches one store: the corpus index, or the uploaded documents (same stages, same settings)."""
 
-    def __init__(self, store: SearchableStore, embedder: Embedder, sources: list[Source], settings: Settings) -> None:
+    def __init__(self, store: SearchableStore, embedder: Embedder, sources: list[Source], settings: Settings,
+                 relevance: Embedder | None = None) -> None:
+        """`relevance`: the model whose cosine says whether the store answers at all, when it is not `embedder`
+        (the packaged model beside an adapted one; the store holds its vectors)."""
         self.store = store
         self.embedder = embedder
+        self.relevance = relevance if store.relevance_vectors is not None else None
         self.settings = settings
         self.sources = {s.id: s for s in sources}
         self.unit_position = {(u.doc, u.unit): i for i, u in enumerate(store.units)}
@@ -317,7 +322,15 @@ class Retriever:
             self._fill_dense(top, query_vector, best_dense)
         passages = [self._passage(u, scores.get(u, 0.0), best_dense.get(u, 0.0), best_lexical.get(u, 0.0), u in exact)
                     for u in top]
-        return Retrieval(passages=passages, named=named, unmatched=[r for r in named if not found[r]])
+        return Retrieval(passages=passages, named=named, unmatched=[r for r in named if not found[r]],
+                         relevance=self._relevance(words, docs))
+
+    def _relevance(self, words: str, docs: list[str] | None) -> float | None:
+        """The relevance model's best cosine between the question and the chunks of the documents searched."""
+        if self.relevance is None:
+            return None
+        vectors = self.store.relevance_vectors[np.isin(self.chunk_docs, docs)] if docs else self.store.relevance_vectors
+        return float((vectors @ self.relevance.embed_query(words)).max()) if len(vectors) else 0.0
 
     @property
     def _hint_bonus(self) -> float:

@@ -1,5 +1,6 @@
 """Adapting the English embedder to the corpus (`assistant embedder adapt`): the training questions, the model
-and its record, and what an adapted model changes (its own index, cache and decline threshold)."""
+and its record, and what an adapted model changes (its own index, cache and thresholds, and who judges whether
+the corpus answers)."""
 
 import json
 import re
@@ -13,7 +14,7 @@ from assistant.corpus.manifest import load_manifest
 from assistant.corpus.sync import sync_corpus
 from assistant.embedding import ADAPTATION_RECORD, SentenceTransformerEmbedder, adapted_identity
 from assistant.errors import AssistantError
-from assistant.index import embedder_name
+from assistant.index import build_index, embedder_name, embedding_texts
 
 from conftest import make_small_project
 
@@ -74,11 +75,15 @@ def test_an_adapted_model_has_its_own_index_and_thresholds(adapted):
     _, out, _ = adapted
     settings = Settings(embedding_model_dir=out)
     assert settings.index_dir == (PROJECT_ROOT / ADAPTED_DEFAULTS.index_dir).resolve()
-    assert (settings.decline_threshold, settings.cite_margin) == (ADAPTED_DEFAULTS.decline_threshold,
-                                                                  ADAPTED_DEFAULTS.cite_margin)
+    thresholds = lambda s: (s.decline_threshold, s.quote_threshold, s.cite_margin)  # noqa: E731
+    assert thresholds(settings) == thresholds(ADAPTED_DEFAULTS) == (0.44, 0.40, 0.2)
     routed = Settings(embedding_model_dir=out, embedding="multilingual-e5-small").for_english()
-    assert routed.index_dir == settings.index_dir
-    assert (routed.decline_threshold, routed.cite_margin) == (settings.decline_threshold, settings.cite_margin)
+    assert routed.index_dir == settings.index_dir and thresholds(routed) == thresholds(settings)
+
+
+def test_a_packaged_embedder_quotes_by_the_cosine_it_declines_by():
+    assert Settings().quote_threshold == Settings().decline_threshold == 0.44
+    assert Settings(decline_threshold=0.5).quote_threshold == 0.5
 
 
 def test_a_cite_margin_set_by_the_user_is_kept_for_every_embedder(adapted):
@@ -87,6 +92,33 @@ def test_a_cite_margin_set_by_the_user_is_kept_for_every_embedder(adapted):
     assert settings.cite_margin == settings.for_english().cite_margin == 0.05
     assert Settings(embedding="multilingual-e5-small").for_english().cite_margin == \
         PACKAGED_DEFAULTS["all-minilm-l6-v2"].cite_margin
+
+
+@pytest.fixture(scope="module")
+def adapted_index(adapted):
+    """The small project's index built with the adapted model."""
+    from assistant.core import Assistant
+
+    settings, out, _ = adapted
+    adapted_settings = settings.with_overrides(embedding_model_dir=out)
+    build_index(adapted_settings, progress=False)
+    return Assistant.open(adapted_settings)
+
+
+def test_an_adapted_index_declines_an_off_topic_question_by_the_packaged_models_cosine(adapted_index, settings):
+    question = "How do I reverse a linked list in Python?"
+    packaged = SentenceTransformerEmbedder(settings.embedding_package)
+    units = {(u.doc, u.unit): u for u in adapted_index.store.units}
+    vectors = packaged.embed(embedding_texts(adapted_index.store.chunks, units))
+    expected = float((vectors @ packaged.embed_query(question)).max())
+    assert adapted_index.retriever.retrieve(question).relevance == pytest.approx(expected, abs=1e-4)
+    answer = adapted_index.ask(question)
+    assert answer.declined and f"best match similarity {expected:.2f}" in answer.reason
+
+
+def test_an_adapted_index_answers_a_question_on_its_corpus(adapted_index):
+    answer = adapted_index.ask("Can a head of government be punished for genocide?")
+    assert not answer.declined and ("genocide-convention", "art. IV") in {(c.doc, c.unit) for c in answer.citations}
 
 
 def test_a_folder_without_an_adapted_model_is_a_clear_error(tmp_path):

@@ -155,7 +155,7 @@ class Composer:
         ("What does Protocol II say about rape?") may be a little less close: a long list such as AP II
         art. 4(2)(e) is far from a short question by its cosine, yet it is what was asked for."""
         relief = NAMED_INSTRUMENT_RELIEF if passage.doc in named_docs else 0.0
-        return self.settings.decline_threshold - relief
+        return self.settings.quote_threshold - relief
 
     def _alternatives(self, text: str) -> dict[str, set[str]]:
         """The instruments' words for the practitioners' words of a question (`corpus/synonyms.toml`), by
@@ -241,7 +241,7 @@ class Composer:
         words for it (the synonyms file: "forced marriage" → "other inhumane acts")."""
         words = " ".join([term, *self.retriever.synonyms.get(term.lower(), [])])
         found = self.retriever.retrieve(words, docs=docs).passages if docs != [] else []
-        near = [p for p in found if not is_commentary(p) and p.dense >= self.settings.decline_threshold]
+        near = [p for p in found if not is_commentary(p) and p.dense >= self.settings.quote_threshold]
         law = list({(p.doc, p.unit): p for p in map(self._elaborated, near)}.values())
         question = Question(words, QuestionKind.PROVISION, frozenset(), self.rarity)
         chosen = select_on_point(question, law, max_cited=CLOSEST_LAW, margin=float("inf")) if law else None
