@@ -281,10 +281,12 @@ def build_index(settings: Settings, *, progress: bool = True) -> BuildReport:
     _progress(f"{len(chunks)} chunks from {len(units)} units", progress)
     embedder = embedder_of(settings)
     embed_started = time.perf_counter()
-    vectors = _embed_with_cache(embedder, texts, index_dir, settings.embed_batch_size, progress)
+    vectors = _embed_with_cache(embedder, texts, [index_dir], settings.embed_batch_size, progress)
     relevance = relevance_embedder_of(settings)
-    if relevance is not None:
-        relevance_vectors = _embed_with_cache(relevance, texts, index_dir, settings.embed_batch_size, progress)
+    if relevance is not None:  # the packaged model's index, when built, holds these vectors already
+        packaged_dir = settings.with_overrides(embedding_model_dir=None).index_dir
+        relevance_vectors = _embed_with_cache(relevance, texts, [index_dir, packaged_dir], settings.embed_batch_size,
+                                              progress)
     embed_seconds = time.perf_counter() - embed_started
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
@@ -349,12 +351,14 @@ def _cache_keys(model: str, texts: list[str]) -> list[str]:
     return [hashlib.sha1(f"{model}\n{text}".encode()).hexdigest() for text in texts]
 
 
-def _embed_with_cache(embedder, texts: list[str], index_dir: Path, batch_size: int, progress: bool) -> np.ndarray:
-    """Reuse the current store's vectors for texts embedded before: a rebuild after adding a
-    document, or after a change that leaves most chunks as they were, embeds only what is new."""
+def _embed_with_cache(embedder, texts: list[str], index_dirs: list[Path], batch_size: int,
+                      progress: bool) -> np.ndarray:
+    """Reuse the vectors of the stores in `index_dirs` for texts this model embedded before: a rebuild after
+    adding a document, or after a change that leaves most chunks as they were, embeds only what is new."""
     keys = _cache_keys(embedder.identity, texts)
     cached: dict[str, np.ndarray] = {}
-    saved = [store / name for store in sorted(index_dir.glob("store-*"))  # the current store and the one it replaced
+    saved = [store / name for index_dir in index_dirs
+             for store in sorted(index_dir.glob("store-*"))  # the current store and the one it replaced
              for name in (VECTORS, RELEVANCE_VECTORS)]
     for path in saved:
         if path.is_file():

@@ -121,6 +121,16 @@ def test_an_adapted_index_answers_a_question_on_its_corpus(adapted_index):
     assert not answer.declined and ("genocide-convention", "art. IV") in {(c.doc, c.unit) for c in answer.citations}
 
 
+def test_an_adapted_index_reuses_the_packaged_index_for_the_packaged_models_vectors(adapted, tmp_path, capsys):
+    _, out, _ = adapted
+    settings = make_small_project(tmp_path)
+    sync_corpus(load_manifest(settings.manifest), settings.mirror, settings.documents_dir, download=False, timeout=0)
+    build_index(settings, progress=False)  # the packaged model's index, in its own folder
+    report = build_index(settings.with_overrides(embedding_model_dir=out))
+    embedded = [line for line in capsys.readouterr().err.splitlines() if "new chunks" in line]
+    assert embedded == [f"embedding {report.chunks} new chunks (0 reused)…"]  # the adapted model's only
+
+
 def test_a_folder_without_an_adapted_model_is_a_clear_error(tmp_path):
     with pytest.raises(AssistantError, match="assistant embedder adapt"):
         adapted_identity(tmp_path)
