@@ -230,7 +230,7 @@ class Assistant:
         passages, retrieval = self._search(query, docs, uploads, k, carried, counterparts, detected, pool)
         instruments = self._instrument_names(docs, uploads)
         kind = question_kind(text, detected)
-        answer = self._decline_reason(text, passages, retrieval, instruments, language,
+        answer = self._decline_reason(text, query, docs, passages, retrieval, instruments, language,
                                       verbatim=kind is QuestionKind.CONCORDANCE and self._term_found(text, docs))
         if answer is None:
             if kind is QuestionKind.PROVISION and query != text:  # "And in a non-international armed conflict?"
@@ -281,26 +281,28 @@ class Assistant:
         occurrences = self.composer.concordance.find(concordance_term(text) or "", docs)
         return bool(occurrences.binding or occurrences.commentary)
 
-    def _decline_reason(self, text, passages, retrieval, instruments, language: str = ENGLISH,
+    def _decline_reason(self, text, query, docs, passages, retrieval, instruments, language: str = ENGLISH,
                         verbatim: bool = False) -> Answer | None:
         """The decline, in plain words (in the question's language), if the corpus does not answer; None
         when it does (`verbatim`: the term the question asks about is used in the instruments searched)."""
         exact = any(p.exact for p in passages)
+        uploaded = any(p.authority == "upload" for p in passages)  # each as close as its model requires
         if retrieval and retrieval.unmatched and not exact:
             missing = ", ".join(f"{self._short_title(r.doc)}, {r.locator}" for r in retrieval.unmatched)
             return decline(text, instruments, f"the provision named does not exist in the corpus: {missing}",
                            load_prompt("decline_no_provision", language).format(missing=missing), language=language)
         entry = outside_source(text, self.scope)
         outside = entry.reason_in(language) if entry else None
-        if outside and (not exact or entry.names_own_provisions) and not any(p.authority == "upload" for p in passages):
+        if outside and (not exact or entry.names_own_provisions) and not uploaded:
             closest = [p for p in passages if p.dense >= self.settings.quote_threshold][:CLOSEST]
             reason = entry.reason_in(ENGLISH)  # the JSON's, in English
             return decline(text, instruments, reason, outside, closest, language)
         if not passages:
             return decline(text, instruments, "nothing was retrieved", language=language)
-        best = _best_match(passages, retrieval)
-        uploaded = any(p.authority == "upload" for p in passages)  # each as close as its model requires
-        if not exact and not verbatim and not uploaded and best < self.settings.decline_threshold:
+        if exact or verbatim or uploaded:
+            return None
+        best = self._best_match(query, docs, passages)
+        if best < self.settings.decline_threshold:
             return decline(
                 text, instruments,
                 f"best match similarity {best:.2f} is below the threshold {self.settings.decline_threshold:.2f}",
@@ -308,16 +310,14 @@ class Assistant:
             )
         return None
 
+    def _best_match(self, query: str, docs: list[str] | None, passages: list[Passage]) -> float:
+        """The cosine that says whether the corpus answers: the best passage's, or with an adapted embedder the
+        packaged model's best in the documents searched."""
+        relevance = self.retriever.relevance(query, docs)
+        return max(p.dense for p in passages) if relevance is None else relevance
+
     def _short_title(self, doc: str) -> str:
         return next((s.short_title for s in self.sources if s.id == doc), doc)
-
-
-def _best_match(passages: list[Passage], retrieval) -> float:
-    """The cosine that says whether the corpus answers: the best passage's, or with an adapted embedder the
-    packaged model's best in the documents searched."""
-    if retrieval is None or retrieval.relevance is None:
-        return max(p.dense for p in passages)
-    return retrieval.relevance
 
 
 def subject_of(question: str) -> str:

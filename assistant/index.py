@@ -581,7 +581,7 @@ def open_index(settings: Settings, *, allow_stale: bool = False) -> IndexStore:
         with np.load(store / VECTORS) as saved:
             vectors = saved["vectors"]
         relevance_vectors = None
-        if relevance_embedder_of(settings) is not None:
+        if manifest.get("relevance_model"):  # the index's embedder is adapted (the manifest names which one)
             with np.load(store / RELEVANCE_VECTORS) as saved:
                 relevance_vectors = saved["vectors"]
             if len(relevance_vectors) != len(chunks):

@@ -222,7 +222,6 @@ class Retrieval:
     passages: list[Passage]
     named: list[Reference]  # provisions the question names
     unmatched: list[Reference]  # named provisions that do not exist in the indexed documents
-    relevance: float | None = None  # an adapted embedder's index: the packaged model's best cosine in the documents
 
 
 class Retriever:
@@ -234,7 +233,7 @@ class Retriever:
         (the packaged model beside an adapted one; the store holds its vectors)."""
         self.store = store
         self.embedder = embedder
-        self.relevance = relevance if store.relevance_vectors is not None else None
+        self.relevance_model = relevance if store.relevance_vectors is not None else None
         self.settings = settings
         self.sources = {s.id: s for s in sources}
         self.unit_position = {(u.doc, u.unit): i for i, u in enumerate(store.units)}
@@ -322,15 +321,17 @@ class Retriever:
             self._fill_dense(top, query_vector, best_dense)
         passages = [self._passage(u, scores.get(u, 0.0), best_dense.get(u, 0.0), best_lexical.get(u, 0.0), u in exact)
                     for u in top]
-        return Retrieval(passages=passages, named=named, unmatched=[r for r in named if not found[r]],
-                         relevance=self._relevance(words, docs))
+        return Retrieval(passages=passages, named=named, unmatched=[r for r in named if not found[r]])
 
-    def _relevance(self, words: str, docs: list[str] | None) -> float | None:
-        """The relevance model's best cosine between the question and the chunks of the documents searched."""
-        if self.relevance is None:
+    def relevance(self, question: str, docs: list[str] | None = None) -> float | None:
+        """The relevance model's best cosine between the question, as it is searched (without instrument names),
+        and the chunks of the documents searched; None when the embedder's own cosine judges."""
+        if self.relevance_model is None:
             return None
+        docs = [d for d in docs if d in self.indexed_docs] if docs else None
         vectors = self.store.relevance_vectors[np.isin(self.chunk_docs, docs)] if docs else self.store.relevance_vectors
-        return float((vectors @ self.relevance.embed_query(words)).max()) if len(vectors) else 0.0
+        words = without_instrument_names(question, list(self.sources.values()))
+        return float((vectors @ self.relevance_model.embed_query(words)).max()) if len(vectors) else 0.0
 
     @property
     def _hint_bonus(self) -> float:

@@ -111,7 +111,7 @@ def test_an_adapted_index_declines_an_off_topic_question_by_the_packaged_models_
     units = {(u.doc, u.unit): u for u in adapted_index.store.units}
     vectors = packaged.embed(embedding_texts(adapted_index.store.chunks, units))
     expected = float((vectors @ packaged.embed_query(question)).max())
-    assert adapted_index.retriever.retrieve(question).relevance == pytest.approx(expected, abs=1e-4)
+    assert adapted_index.retriever.relevance(question) == pytest.approx(expected, abs=1e-4)
     answer = adapted_index.ask(question)
     assert answer.declined and f"best match similarity {expected:.2f}" in answer.reason
 
