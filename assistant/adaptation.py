@@ -68,7 +68,7 @@ def provision_texts(settings: Settings) -> dict[tuple[str, str], str]:
     if not units:
         raise AdaptationError(f"no documents in {settings.documents_dir}: run `assistant corpus sync` first")
     chunks = [c for c in chunk_units(units, settings.chunk_tokens) if c.kind == "text"]
-    texts = embedding_texts(chunks, {(u.doc, u.unit): u for u in units})
+    texts = embedding_texts(chunks, units)
     first: dict[tuple[str, str], str] = {}
     for chunk, text in zip(chunks, texts):
         first.setdefault((chunk.doc, chunk.unit), text)

@@ -38,7 +38,7 @@ def _time_build(settings: Settings) -> dict:
         report = build_index(settings.with_overrides(index_dir=Path(tmp)), progress=False)
     units, _, _ = parse_available(settings, load_manifest(settings.manifest), progress=False)
     chunks = chunk_units(units, settings.chunk_tokens)
-    texts = embedding_texts(chunks, {(u.doc, u.unit): u for u in units})
+    texts = embedding_texts(chunks, units)
     embedder = embedder_of(settings)
     started = time.perf_counter()
     embedder.embed(texts, batch_size=settings.embed_batch_size)

@@ -254,9 +254,11 @@ def parse_available(
     return units, parsed, skipped
 
 
-def embedding_texts(chunks: list[Chunk], units: dict[tuple[str, str], Unit]) -> list[str]:
+def embedding_texts(chunks: list[Chunk], units: list[Unit]) -> list[str]:
+    """The text the index embeds for each chunk: its unit's chapeau words, then the chunk."""
+    by_key = {(u.doc, u.unit): u for u in units}
     return [
-        chunk.embedding_text(truncate_tokens(units[(chunk.doc, chunk.unit)].context, CONTEXT_TOKENS))
+        chunk.embedding_text(truncate_tokens(by_key[(chunk.doc, chunk.unit)].context, CONTEXT_TOKENS))
         for chunk in chunks
     ]
 
@@ -276,8 +278,7 @@ def build_index(settings: Settings, *, progress: bool = True) -> BuildReport:
             f"no documents to index in {settings.documents_dir}: run `assistant corpus sync` first"
         )
     chunks = chunk_units(units, settings.chunk_tokens)
-    by_key = {(u.doc, u.unit): u for u in units}
-    texts = embedding_texts(chunks, by_key)
+    texts = embedding_texts(chunks, units)
     _progress(f"{len(chunks)} chunks from {len(units)} units", progress)
     embedder = embedder_of(settings)
     embed_started = time.perf_counter()

@@ -221,7 +221,7 @@ class UploadStore:
         that are embedded, as for the corpus."""
         if not chunks:
             return _empty_store(self.embedder)
-        texts = embedding_texts(chunks, {(u.doc, u.unit): u for u in units})
+        texts = embedding_texts(chunks, units)
         matrix = np.concatenate(vectors).astype(np.float32)
         return SearchableStore(units=units, chunks=chunks, collection=VectorSearch(chunks, matrix),
                                lexical=LexicalIndex.build(texts), vectors=matrix)
@@ -249,7 +249,7 @@ class UploadStore:
         embed again, and store them when the folder is writable."""
         log.warning("uploaded document %s was embedded with %s, not %s (or its vectors are missing): embedding it "
                     "again", document.id, previous, self.embedder.identity)
-        vectors = self.embedder.embed(embedding_texts(chunks, {(u.doc, u.unit): u for u in units}),
+        vectors = self.embedder.embed(embedding_texts(chunks, units),
                                       batch_size=self.settings.embed_batch_size)
         try:
             with self._exclusive():
@@ -330,7 +330,7 @@ class UploadStore:
         chunks = chunk_units(units, self.settings.chunk_tokens)
         for i, chunk in enumerate(chunks):
             chunk.id = f"{source.id}:{i}"
-        vectors = self._embed(embedding_texts(chunks, {(u.doc, u.unit): u for u in units}), report)
+        vectors = self._embed(embedding_texts(chunks, units), report)
         document = document.model_copy(update={"units": len(units), "chunks": len(chunks)})
         report(UploadProgress(stage="saving", done=len(chunks), total=len(chunks)))
         with self._lock, self._exclusive():

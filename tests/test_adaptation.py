@@ -108,8 +108,7 @@ def adapted_index(adapted):
 def test_an_adapted_index_declines_an_off_topic_question_by_the_packaged_models_cosine(adapted_index, settings):
     question = "How do I reverse a linked list in Python?"
     packaged = SentenceTransformerEmbedder(settings.embedding_package)
-    units = {(u.doc, u.unit): u for u in adapted_index.store.units}
-    vectors = packaged.embed(embedding_texts(adapted_index.store.chunks, units))
+    vectors = packaged.embed(embedding_texts(adapted_index.store.chunks, adapted_index.store.units))
     expected = float((vectors @ packaged.embed_query(question)).max())
     assert adapted_index.retriever.relevance(question) == pytest.approx(expected, abs=1e-4)
     answer = adapted_index.ask(question)
