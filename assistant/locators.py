@@ -55,3 +55,6 @@ def heading_title(heading: str) -> str | None:
 def heading_name(heading: str) -> str:
     """The title when the heading has one, else the whole heading."""
     return heading_title(heading) or heading
+
+
+DIVISION_SEPARATOR = " — "  # between an instrument's nested divisions: "Chapter 9. … — Section I. …"

@@ -123,6 +123,8 @@ class Unit(BaseModel):
     page: int | None = Field(default=None, description="PDF page where the unit starts.")
     text: str = Field(description="Verbatim text, running heads and footnote markers removed.")
     context: str = Field(default="", description="Words of the enclosing provision (chapeau).")
+    division: str = Field(default="", description="The divisions of the instrument the provision sits in, outermost "
+                          "first: 'Chapter 9. Offences and misconduct against the Court — Section I. Offences …'.")
     notes: list[str] = Field(default_factory=list, description="Footnotes attached to the unit.")
     items: list[str] = Field(default_factory=list, description="Numbered elements (Elements of Crimes).")
     editorial: list[str] = Field(
@@ -178,6 +180,7 @@ class Passage(BaseModel):
     short_title: str
     text: str = Field(description="Full unit text, with footnotes.")
     context: str = ""
+    division: str = Field(default="", description="The Part, chapter or section the provision sits in.")
     family: str = Field(default="", description="The document's family (which parser read it).")
     authority: Authority | None = None
     score: float = Field(description="Fused retrieval score (higher is better).")
@@ -191,7 +194,8 @@ class Passage(BaseModel):
            exact: bool = False) -> Passage:
         return cls(
             doc=unit.doc, unit=unit.unit, heading=unit.heading, page=unit.page, title=source.title,
-            short_title=source.short_title, text=unit.full_text, context=unit.context, family=source.family,
+            short_title=source.short_title, text=unit.full_text, context=unit.context, division=unit.division,
+            family=source.family,
             authority=source.authority, score=score, dense=dense, lexical=lexical, exact=exact,
             explains_terms=any(is_within(unit.unit, locator) for locator in source.use_of_terms),
         )
@@ -210,11 +214,14 @@ class Citation(BaseModel):
     page: int | None
     quote: str
     score: float
+    division: str = Field(default="", description="The Part, chapter or section of the instrument the provision "
+                          "sits in: rule 164 is in \"Chapter 9. Offences and misconduct against the Court — …\".")
 
     @classmethod
     def of(cls, marker: int, passage: Passage, quote: str) -> Citation:
         return cls(marker=marker, doc=passage.doc, unit=passage.unit, title=passage.title,
-                   short_title=passage.short_title, page=passage.page, quote=quote, score=round(passage.score, 6))
+                   short_title=passage.short_title, page=passage.page, quote=quote, score=round(passage.score, 6),
+                   division=passage.division)
 
 
 class Related(BaseModel):

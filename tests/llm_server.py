@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-SOURCE = re.compile(r'<source number="(\d+)" citation="([^"]*)">\n(.*?)\n</source>', re.S)
+SOURCE = re.compile(r'<source number="(\d+)" citation="([^"]*)" part="([^"]*)">\n(.*?)\n</source>', re.S)
 
 
 @dataclass
@@ -43,7 +43,13 @@ Reply = Text | Malformed | Hang | Status
 def sources_of(request: dict) -> dict[int, tuple[str, str]]:
     """The numbered sources the assistant put in the user message: number → (citation, text)."""
     user = next(m["content"] for m in request["messages"] if m["role"] == "user")
-    return {int(n): (label, text) for n, label, text in SOURCE.findall(user)}
+    return {int(n): (label, text) for n, label, _, text in SOURCE.findall(user)}
+
+
+def parts_of(request: dict) -> dict[str, str]:
+    """The Part, chapter or section each source sits in, by its citation label."""
+    user = next(m["content"] for m in request["messages"] if m["role"] == "user")
+    return {label: part for _, label, part, _ in SOURCE.findall(user)}
 
 
 def is_condense(request: dict) -> bool:

@@ -15,7 +15,7 @@ from assistant.answer.llm import LLMConfigError
 from assistant.models import Answer, Draft
 from assistant.prompts import load_prompt, prompt_version
 
-from llm_server import Hang, Malformed, ScriptedLLM, Status, Text, is_condense, sources_of
+from llm_server import Hang, Malformed, ScriptedLLM, Status, Text, is_condense, parts_of, sources_of
 
 QUESTION = "What is forced pregnancy under the Rome Statute?"
 
@@ -62,6 +62,13 @@ def test_the_model_is_sent_the_system_rules_and_numbered_sources(bot, llm):
     assert request["messages"][0] == {"role": "system", "content": load_prompt("system")}
     assert sources_of(request)[1][0] == "Rome Statute, art. 7(2)(f)"
     assert QUESTION in request["messages"][1]["content"]
+
+
+def test_each_source_tells_the_model_which_part_of_its_instrument_it_sits_in(bot, llm):
+    bot.ask("Is there a limitation period for prosecuting offences against the administration of justice?")
+    parts = parts_of(llm.requests[-1])
+    assert parts["ICC RPE, rule 164(2)"] == ("Chapter 9. Offences and misconduct against the Court — Section I. "
+                                            "Offences against the administration of justice under article 70")
 
 
 def test_a_sentence_citing_a_nonexistent_source_is_removed_and_the_reader_told(bot, llm):

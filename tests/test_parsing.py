@@ -120,3 +120,34 @@ def test_dutch_translation_is_not_parsed(units):
 def test_wigj_sections_are_cited_by_heading_and_paragraph(units):
     wigj = unit_map(units, "wigj-focus-areas")
     assert wigj["Gender apartheid, para. 1"].text.startswith("Gender apartheid refers to an institutionalised")
+
+
+def test_a_rule_knows_the_chapter_and_section_it_sits_in(units):
+    rules = unit_map(units, "rules-of-procedure-and-evidence")
+    assert rules["rule 164(2)"].division == ("Chapter 9. Offences and misconduct against the Court — Section I. "
+                                             "Offences against the administration of justice under article 70")
+    assert rules["rule 17(3)"].division.endswith("Section III. The Registry — Subsection 2. Victims and Witnesses Unit")
+    assert rules["rule 12(1)"].division.endswith("Subsection 1. General provisions relating to the Registry")
+    assert rules["rule 145(1)"].division == "Chapter 7. Penalties"  # a section closes with its chapter
+
+
+def test_every_rule_has_a_chapter_and_none_comes_from_the_table_of_contents(units):
+    rules = [u for u in units if u.doc == "rules-of-procedure-and-evidence"]
+    chapters = list(dict.fromkeys(u.division.split(" — ")[0] for u in rules))
+    assert [re.match(r"Chapter (\d+)\. ", c).group(1) for c in chapters] == [str(n) for n in range(1, 13)]
+    assert chapters[0] == "Chapter 1. General Provisions"  # not "… General Provisions 1" of the contents
+
+
+def test_a_statute_article_knows_its_part(units):
+    statute = unit_map(units, "rome-statute")
+    assert statute["art. 29"].division == "PART 3. GENERAL PRINCIPLES OF CRIMINAL LAW"
+    assert statute["art. 7(2)(f)"].division == "PART 2. JURISDICTION, ADMISSIBILITY AND APPLICABLE LAW"
+    assert statute["preamble"].division == ""
+
+
+def test_a_geneva_article_knows_its_part_section_and_chapter(units):
+    third = unit_map(units, "geneva-convention-iii")
+    assert third["art. 25"].division == ("PART III. CAPTIVITY — SECTION II. INTERNMENT OF PRISONERS OF WAR — "
+                                         "CHAPTER II. QUARTERS, FOOD AND CLOTHING OF PRISONERS OF WAR")
+    first = unit_map(units, "geneva-convention-i")
+    assert first["art. 12(4)"].division == "CHAPTER II. WOUNDED AND SICK"

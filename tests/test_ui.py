@@ -111,6 +111,14 @@ def test_related_provisions_are_links_to_closed_cards_not_quotes(page):
     assert card.locator(".src-text").is_visible()
 
 
+def test_a_source_card_says_which_chapter_and_section_its_provision_sits_in(page):
+    ask(page, "Is there a limitation period for prosecuting offences against the administration of justice?")
+    card = page.locator(".src-card", has_text="ICC RPE, rule 164(2)").first
+    assert card.locator(".src-division").inner_text() == (
+        "Chapter 9. Offences and misconduct against the Court — Section I. Offences against the administration of "
+        "justice under article 70")
+
+
 def test_a_decline_says_why_in_plain_words_and_lists_the_closest_provisions(page):
     ask(page, "What did the Ongwen judgment decide about forced pregnancy?")
     text = page.locator("#chat").inner_text()

@@ -231,6 +231,7 @@ def test_copy_button_copies_the_answer_with_its_sources_and_names_carry_no_markd
         answer.get_by_role("button", name=re.compile("copy", re.I)).first.click()
         copied = page.evaluate("() => navigator.clipboard.readText()")
         assert "Sources:" in copied and "[1] Rome Statute, art. 7(2)(f)" in copied
+        assert "; PART 2. JURISDICTION, ADMISSIBILITY AND APPLICABLE LAW): “" in copied  # where it sits
         assert "](#src-" not in copied and "\\" not in copied
         names = page.evaluate("() => Array.from(document.querySelectorAll('#chat [aria-label]'))"
                               ".map(e => e.getAttribute('aria-label'))")

@@ -35,12 +35,18 @@ def neutralise(text: str) -> str:
     return text.replace("<source", "‹source").replace("</source", "‹/source")
 
 
+def _attribute(text: str) -> str:
+    """Text as the value of an attribute of a <source> element: it cannot close the quotation marks."""
+    return neutralise(text).replace('"', "'")
+
+
 def answer_messages(question: str, passages: list[Passage]) -> list:
     from llama_index.core.llms import ChatMessage, MessageRole
 
     template = load_prompt("source")
     sources = "\n\n".join(
-        template.format(marker=n, label=neutralise(p.citation_label), text=neutralise(p.text))
+        template.format(marker=n, label=neutralise(p.citation_label), division=_attribute(p.division),
+                        text=neutralise(p.text))
         for n, p in enumerate(passages, start=1)
     )
     return [

@@ -30,6 +30,7 @@ from assistant.corpus.provisions import (
     split_provisions,
 )
 from assistant.errors import DocumentContentError, UnreadableDocumentError
+from assistant.locators import DIVISION_SEPARATOR
 from assistant.models import Document, Source, Unit
 
 # ---------------------------------------------------------------------------------------------
@@ -43,8 +44,9 @@ def _units_from_body(
     body: list[TextLine],
     footnotes: dict[str, str],
     extra_notes: list[str] | None = None,
+    division: str = "",
 ) -> list[Unit]:
-    """Turn an article/rule body into leaf units named `prefix` + `(1)(a)…`."""
+    """Turn an article/rule body into leaf units named `prefix` + `(1)(a)…`, in the instrument's `division`."""
     units: list[Unit] = []
     for index, provision in enumerate(split_provisions(body)):
         numbers = list(provision.footnotes)
@@ -59,10 +61,49 @@ def _units_from_body(
                 page=provision.page,
                 text=provision.text,
                 context=provision.context,
+                division=division,
                 notes=notes,
             )
         )
     return units
+
+
+# The divisions an instrument groups its provisions in, by depth: the Statute's Parts, the Rules' chapters,
+# sections and subsections ("Chapter 9." / "Offences and misconduct against the Court", the title on the
+# heading lines after the label)
+DIVISION_LABEL = re.compile(r"^(PART \d+\.|Chapter \d+\.|Section [IVX]+\.|Subsection \d+\.)(?:\s|$)")
+DIVISION_DEPTH = {"PART": 0, "Chapter": 0, "Section": 1, "Subsection": 2}
+
+
+class _Divisions:
+    """The divisions open at a point of an instrument, read line by line: a label starts one (closing those
+    as deep or deeper), and the heading lines right after it continue its title."""
+
+    def __init__(self) -> None:
+        self.open: list[tuple[int, str]] = []
+        self.titling = False
+
+    def read(self, line: PdfLine) -> bool:
+        """Take a line that is not a provision's own heading; True when it belongs to a division."""
+        label = DIVISION_LABEL.match(line.text)
+        if label and (line.role == "heading" or self.open):  # a body-size label only once divisions are seen
+            depth = DIVISION_DEPTH[label.group(1).split()[0]]
+            self.open = [(d, t) for d, t in self.open if d < depth] + [(depth, line.text.strip())]
+            self.titling = True
+            return True
+        if self.titling and line.role == "heading" and self.open:
+            depth, title = self.open[-1]
+            self.open[-1] = (depth, f"{title} {line.text.strip()}")
+            return True
+        self.titling = False
+        return False
+
+    def end_title(self) -> None:
+        self.titling = False
+
+    @property
+    def current(self) -> str:
+        return DIVISION_SEPARATOR.join(_strip_marks(title) for _, title in self.open)
 
 
 def _strip_marks(text: str) -> str:
@@ -97,21 +138,25 @@ def parse_rome_statute(doc: str, pdf: PdfText) -> list[Unit]:
         Unit(doc=doc, unit="preamble", heading="Preamble", page=preamble[0].page,
              text=join_lines([p.text for p in preamble]))
     )
-    for number, title, body, notes in _articles(lines[i:]):
+    for number, title, body, notes, division in _articles(lines[i:]):
         units.extend(
-            _units_from_body(doc, f"art. {number}", _heading(f"Article {number}", title), body, footnotes, notes)
+            _units_from_body(doc, f"art. {number}", _heading(f"Article {number}", title), body, footnotes, notes,
+                             division=division)
         )
     return units
 
 
-def _articles(lines: list[PdfLine]) -> Iterator[tuple[str, str, list[TextLine], list[str]]]:
-    """Yield (number, title, body lines, heading footnote numbers) for each article."""
+def _articles(lines: list[PdfLine]) -> Iterator[tuple[str, str, list[TextLine], list[str], str]]:
+    """Yield (number, title, body lines, heading footnote numbers, Part) for each article."""
+    divisions = _Divisions()
     i = 0
     while i < len(lines):
         match = ARTICLE_HEADING.match(lines[i].text) if lines[i].role == "heading" else None
         if not match:
+            divisions.read(lines[i])
             i += 1
             continue
+        divisions.end_title()
         number = match.group(1) + (f" {match.group(2)}" if match.group(2) else "")
         notes = footnote_numbers(match.group(3) or "")
         i += 1
@@ -144,7 +189,7 @@ def _articles(lines: list[PdfLine]) -> Iterator[tuple[str, str, list[TextLine], 
         title = _strip_marks(" ".join(title_parts)).replace("( ", "(").replace(" )", ")")
         if not body:  # a deleted article (e.g. article 124): keep its heading and editorial note
             body = [TextLine(f"[Article {number} — no text in this edition]", lines[i - 1].page)]
-        yield number, title, body, notes
+        yield number, title, body, notes, divisions.current
 
 
 def _inside_title(lines: list[PdfLine], i: int) -> bool:
@@ -313,11 +358,15 @@ def parse_rules(doc: str, pdf: PdfText) -> list[Unit]:
     units: list[Unit] = []
     previous_rule = 0
     i = 0
+    divisions = _Divisions()
     while i < len(lines):
         match = RULE_HEADING.match(lines[i].text) if lines[i].role == "heading" else None
         if not match:
+            if units or lines[i].role == "heading":  # not the table of contents' body-size lines
+                divisions.read(lines[i])
             i += 1
             continue
+        divisions.end_title()
         digits, notes = _split_unraised_marker(match.group(1), previous_rule, footnotes)
         notes += footnote_numbers(match.group(3) or "")
         previous_rule = int(digits)
@@ -333,7 +382,8 @@ def parse_rules(doc: str, pdf: PdfText) -> list[Unit]:
             i += 1
         notes += footnote_numbers(" ".join(title_parts))
         heading = _heading(f"Rule {number}", _strip_marks(" ".join(title_parts)))
-        units.extend(_units_from_body(doc, f"rule {number}", heading, body, footnotes, notes))
+        units.extend(_units_from_body(doc, f"rule {number}", heading, body, footnotes, notes,
+                                      division=divisions.current))
     return units
 
 
@@ -390,6 +440,8 @@ def _number_unlabelled(paragraphs: list[str]) -> list[str]:
 
 MD_ANNEX = re.compile(r"^#{2,4}\s+ANNEX\s+([IVX]+)\s*$", re.IGNORECASE)
 MD_TRANSLATION = re.compile(r"^#{1,4}\s+(Verdrag|Aanvullend Protocol|TITEL|Artikel)\b")
+MD_DIVISION = re.compile(r"^###\s+(PART|SECTION|CHAPTER)\s+([IVX]+)\s*$", re.IGNORECASE)
+MD_DIVISION_DEPTH = {"PART": 0, "SECTION": 1, "CHAPTER": 2}  # the Third Convention's Part III, Section II, Chapter I
 
 
 def _upper_first(text: str) -> str:
@@ -404,6 +456,7 @@ def parse_treaty_markdown(doc: str, text: str) -> list[Unit]:
     title = ""
     body: list[str] = []
     loose: list[str] = []  # text outside any article: the preamble, or an annex without articles
+    divisions: list[tuple[int, str]] = []  # ("### PART III", "#### STATUS AND TREATMENT …"), outermost first
 
     def flush_article() -> None:
         if article is None:
@@ -411,7 +464,9 @@ def parse_treaty_markdown(doc: str, text: str) -> list[Unit]:
         paragraphs = _number_unlabelled(_paragraphs(body))
         synthetic = paragraphs != _paragraphs(body)
         heading = _heading(f"{_upper_first(prefix)}Article {article}", title)
-        for unit in _units_from_body(doc, f"{prefix}art. {article}", heading, [TextLine(p) for p in paragraphs], {}):
+        division = DIVISION_SEPARATOR.join(label for _, label in divisions)
+        for unit in _units_from_body(doc, f"{prefix}art. {article}", heading, [TextLine(p) for p in paragraphs], {},
+                                     division=division):
             if synthetic:  # the "(2)" we added for counting is not part of the text
                 unit.text = re.sub(r"^\(\d+\)\s*", "", unit.text)
                 unit.context = re.sub(r"^\(\d+\)\s*", "", unit.context)
@@ -432,10 +487,22 @@ def parse_treaty_markdown(doc: str, text: str) -> list[Unit]:
         annex_match = MD_ANNEX.match(line)
         if MD_TRANSLATION.match(line):
             break
+        division_match = MD_DIVISION.match(line)
         if annex_match:
             flush_article()
             flush_loose()
-            prefix, article, body = f"annex {annex_match.group(1).upper()}, ", None, []
+            prefix, article, body, divisions = f"annex {annex_match.group(1).upper()}, ", None, [], []
+        elif division_match:
+            flush_article()
+            article, body = None, []
+            kind, number = division_match.group(1).upper(), division_match.group(2).upper()
+            depth = MD_DIVISION_DEPTH[kind]
+            following = next((j for j in range(i + 1, len(lines)) if lines[j].strip()), None)
+            label = f"{kind} {number}"
+            if following is not None and lines[following].startswith("#### "):
+                label += f". {lines[following].lstrip('#').strip()}"
+                i = following
+            divisions = [(d, t) for d, t in divisions if d < depth] + [(depth, label)]
         elif article_match:
             flush_article()
             flush_loose()

@@ -47,6 +47,7 @@ CSS = """
 .src-marker { font-weight: 700; color: #1d4ed8; }
 .dark .src-marker { color: #93c5fd; }
 .src-heading { font-size: 0.85em; color: var(--body-text-color); margin: 4px 0; }
+.src-division { font-size: 0.8em; color: var(--body-text-color); margin: 2px 0 4px; }
 .src-context { font-size: 0.85em; font-style: italic; margin: 4px 0; }
 .src-text { line-height: 1.5; }
 .src-links { font-size: 0.9em; margin-top: 6px; }

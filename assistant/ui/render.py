@@ -120,7 +120,7 @@ def sources_html(answer: Answer | None, units: list[Unit], turn: int,
             f"<summary><span class='src-marker'>[{citation.marker}]</span> "
             f"<b>{html.escape(citation.short_title)}, {html.escape(citation.unit)}</b>{page}</summary>"
             f"<div class='src-heading'>{html.escape(unit.heading)} — {html.escape(citation.title)}</div>"
-            f"{context}<div class='src-text'>{highlight(unit.full_text, citation.quote)}</div>"
+            f"{_division(unit)}{context}<div class='src-text'>{highlight(unit.full_text, citation.quote)}</div>"
             f"{links_html(linked)}{_opens(citation.doc, unit)}</details>"
         )
     related = [(r, u) for r, u in zip(answer.related, related_units or []) if u is not None]
@@ -131,7 +131,7 @@ def sources_html(answer: Answer | None, units: list[Unit], turn: int,
         cards.append(
             f"<details class='src-card src-related' id='src-{turn}-r{number}'>"
             f"<summary><b>{html.escape(entry.label)}</b>{page}</summary>"
-            f"<div class='src-heading'>{html.escape(unit.heading)}</div>"
+            f"<div class='src-heading'>{html.escape(unit.heading)}</div>{_division(unit)}"
             f"<div class='src-text'>{html.escape(unit.full_text).replace(chr(10), '<br>')}</div>"
             f"{_opens(entry.doc, unit)}</details>"
         )
@@ -185,7 +185,15 @@ def plain_text(answer: Answer) -> str:
 
 def _source_line(citation) -> str:
     page = f", PDF p. {citation.page}" if citation.page else ""
-    return f"[{citation.marker}] {citation.short_title}, {citation.unit}{page} ({citation.title}): “{citation.quote}”"
+    within = f"; {citation.division}" if citation.division else ""
+    return (f"[{citation.marker}] {citation.short_title}, {citation.unit}{page} ({citation.title}{within}): "
+            f"“{citation.quote}”")
+
+
+def _division(unit: Unit) -> str:
+    """Where the provision sits in its instrument ("Chapter 9. Offences and misconduct against the Court — …"):
+    what a rule on "a period of limitation of five years" governs."""
+    return f"<div class='src-division'>{html.escape(unit.division)}</div>" if unit.division else ""
 
 
 def transcript_markdown(turns: list[dict], sources: list[Source] | None = None, exported: datetime | None = None,
