@@ -127,12 +127,13 @@ def forum_documents(question: str, sources: list[Source]) -> list[str]:
     return [] if any(source.named_in(question) for source in sources if source.id in forum) else forum
 
 
-def without_instrument_names(question: str, sources: list[Source]) -> str:
+def without_instrument_names(question: str, sources: list[Source], *, fallback: bool = True) -> str:
     """The question's words to search with: an instrument's name ("under the Rome Statute") says where
     to look, which the instrument hints do, not what about, so it must not pull in provisions that
     merely name the instrument ("'article' refers to articles of the Rome Statute"); nor does the kind of
     armed conflict an instrument named is about ("What does Protocol II say about rape in internal armed
-    conflicts?" is searched for rape, not for the provisions on Protocol II's scope)."""
+    conflicts?" is searched for rape, not for the provisions on Protocol II's scope). Words that are only names
+    give the question itself back, unless `fallback` is off."""
     words = question
     asked = conflict_of(question)
     for source in sources:
@@ -142,7 +143,7 @@ def without_instrument_names(question: str, sources: list[Source]) -> str:
         for alias in source.aliases:
             words = alias_pattern(alias).sub(" ", words)
     words = re.sub(r"\s+", " ", words).strip()
-    return words if content_stems(words) else question
+    return words if content_stems(words) or not fallback else question
 
 
 def _named_provisions(question: str, sources: list[Source]) -> tuple[list[Reference], list[tuple[int, int]]]:

@@ -177,6 +177,19 @@ def test_a_crime_the_law_does_not_name_is_said_to_be_absent_with_the_closest_pro
     assert "(commentary, not law)" in answer.answer  # WIGJ uses the words: quoted, and labelled
 
 
+def test_an_absent_term_far_from_the_law_is_answered_by_the_law_the_rest_of_the_question_asks_about(assistant):
+    answer = assistant.ask("Are men and boys covered by the Statute's definition of rape?")
+    assert answer.lead.startswith("The words “men and boys” do not appear in any binding instrument searched (")
+    cited = [(c.doc, c.unit) for c in answer.citations]
+    assert ("rome-statute", "art. 7(1)(g)") in cited and ("rome-statute", "art. 7(3)") in cited  # "male and female"
+
+
+def test_an_absent_term_asked_about_alone_gets_no_provision_its_other_words_pull_in(assistant):
+    answer = assistant.ask("Is femicide a crime under the Rome Statute?")  # "crime" alone: art. 9(1) on the Elements
+    assert answer.lead.startswith("The words “femicide” do not appear")
+    assert ("rome-statute", "art. 9(1)") not in [(c.doc, c.unit) for c in answer.citations]
+
+
 def test_a_term_the_law_uses_is_found_where_it_appears(assistant):
     answer = assistant.ask("Is forced pregnancy a crime under the Rome Statute?")
     assert answer.lead.startswith("The words “forced pregnancy” appear in Rome Statute, art. ")

@@ -1,9 +1,11 @@
 """What a question asks for decides how its answer opens."""
 
+import re
+
 import pytest
 
 from assistant.answer.concordance import term_pattern
-from assistant.answer.questions import QuestionKind, concordance_term, question_kind, question_parts
+from assistant.answer.questions import QuestionKind, beyond_the_term, concordance_term, question_kind, question_parts
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -45,6 +47,18 @@ def test_question_kinds(question, kind):
 ])
 def test_the_term_a_concordance_question_asks_about(question, term):
     assert concordance_term(question) == term
+
+
+@pytest.mark.parametrize("question, term, rest", [
+    ("Are men and boys covered by the Statute's definition of rape?", "men and boys", "rape"),
+    ("Is forced nudity recognised as sexual violence?", "forced nudity", "sexual violence"),
+    ("Is femicide a crime under the Rome Statute?", "femicide", ""),
+    ("Does the Statute explicitly mention forced marriage?", "forced marriage", ""),
+])
+def test_what_a_concordance_question_says_besides_its_term_and_the_asking(question, term, rest):
+    words = [w for w in re.findall(r"[a-z]+", beyond_the_term(question, term).lower())
+             if w not in {"is", "are", "does", "the", "as", "by", "of", "under", "definition", "statute", "s", "rome"}]
+    assert " ".join(words) == rest
 
 
 def test_a_term_matches_either_spelling_a_plural_and_any_spacing():

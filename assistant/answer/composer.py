@@ -9,7 +9,13 @@ import re
 
 from assistant.answer.concordance import Concordance
 from assistant.answer.extractive import Lookups, announces_list, compose_answer, compose_concordance, compose_referrers
-from assistant.answer.questions import QuestionKind, concordance_term, question_kind, question_parts
+from assistant.answer.questions import (
+    QuestionKind,
+    beyond_the_term,
+    concordance_term,
+    question_kind,
+    question_parts,
+)
 from assistant.answer.select import Question, Selection, is_commentary, select_on_point, strength
 from assistant.config import Settings
 from assistant.conflicts import conflict_of, conflict_of_provision
@@ -22,6 +28,7 @@ from assistant.retrieval import (
     hinted_documents,
     in_the_instruments_words,
     synonyms_used,
+    without_instrument_names,
 )
 from assistant.terms import WordWeights, content_stems
 
@@ -198,7 +205,7 @@ class Composer:
         occurrences = self.concordance.find(term, docs)
         if not occurrences.binding_instruments:  # only commentary is searched: nothing to say of the law
             return compose_answer(text, selection, QuestionKind.PROVISION, language=language)
-        closest = self._closest_law(term, docs) if not occurrences.binding else selection
+        closest = self._closest_law(term, docs, text) if not occurrences.binding else selection
         retrieved = {(p.doc, p.unit): p for p in passages}
         binding = [retrieved.get((u.doc, u.unit)) or self._passage(u) for u in occurrences.binding]
         named = set(hinted_documents(text, self.sources))  # "… under the Rome Statute?": its provisions first
@@ -236,10 +243,21 @@ class Composer:
                  if (unit := self.store.unit(doc, locator)) is not None]
         return [(self._passage(unit), phrase) for unit, phrase in found[:MAX_REFERRERS]]
 
-    def _closest_law(self, term: str, docs: list[str] | None) -> Selection:
+    def _closest_law(self, term: str, docs: list[str] | None, question: str = "") -> Selection:
         """The provisions of law closest to a term the law does not use, searched with the instruments'
-        words for it (the synonyms file: "forced marriage" → "other inhumane acts")."""
-        words = " ".join([term, *self.retriever.synonyms.get(term.lower(), [])])
+        words for it (the synonyms file: "forced marriage" → "other inhumane acts"); when none is close to the
+        term alone, with the whole `question` ("Are men and boys covered by the Statute's definition of rape?":
+        the definition of rape, not provisions on men and boys)."""
+        closest = self._closest_to(term, docs)
+        rest = without_instrument_names(beyond_the_term(question, term), self.sources, fallback=False)
+        if closest.cited or not content_stems(rest):  # "Is femicide a crime under the Rome Statute?": nothing more
+            return closest
+        return self._closest_to(question, docs, synonyms_of=term)
+
+    def _closest_to(self, words: str, docs: list[str] | None, synonyms_of: str | None = None) -> Selection:
+        """The provisions of law closest to `words` with the instruments' words for a term (`synonyms_of`,
+        default: the words themselves)."""
+        words = " ".join([words, *self.retriever.synonyms.get((synonyms_of or words).lower(), [])])
         found = self.retriever.retrieve(words, docs=docs).passages if docs != [] else []
         near = [p for p in found if not is_commentary(p) and p.dense >= self.settings.quote_threshold]
         law = list({(p.doc, p.unit): p for p in map(self._elaborated, near)}.values())

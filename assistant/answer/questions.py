@@ -119,6 +119,21 @@ def question_kind(question: str, language: str = "en") -> QuestionKind:
     return QuestionKind.PROVISION
 
 
+# The words with which a question asks whether the law uses a term: what is left says something of its own
+ASKING_WORDS = re.compile(
+    rf"{CRIME_WORDS}|\b(?:criminali[sz]\w*|prohibit\w*|recogni[sz]\w*|mention\w*|list\w*|named?|covered|cover|"
+    r"treat\w*|regard\w*|consider\w*|refer\w*|appear\w*|occur\w*|feature\w*|use[sd]?|contain\w*|include\w*|"
+    r"say\w*|anything|explicitly|expressly|itself|words?|terms?|phrases?|expressions?|law)\b",
+    re.IGNORECASE)
+
+
+def beyond_the_term(question: str, term: str) -> str:
+    """What a question asking whether the law uses a term says besides the term and the asking ("Are men and
+    boys covered by the definition of rape?" → "… definition of rape"; "Is femicide a crime?" → nothing)."""
+    rest = re.sub(re.escape(term), " ", question, flags=re.IGNORECASE)
+    return re.sub(r"\s+", " ", ASKING_WORDS.sub(" ", rest)).strip()
+
+
 def concordance_term(question: str) -> str | None:
     """The term whose presence in the law the question asks about ("forced marriage"), or None."""
     text = question.strip()
