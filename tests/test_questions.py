@@ -44,6 +44,9 @@ def test_question_kinds(question, kind):
     ("Is there any mention of forced nudity in the Statute?", "forced nudity"),
     ("Does consent appear to matter for rape?", None),  # "appear to": not about the word
     ("Do the Rules say anything about it?", None),
+    ("Does the ICC treat forced abortion as a crime?", "forced abortion"),
+    ("Does the Statute regard forced nudity as sexual violence?", "forced nudity"),
+    ("Do judges consider gender as an aggravating factor?", None),  # not asked as a crime
 ])
 def test_the_term_a_concordance_question_asks_about(question, term):
     assert concordance_term(question) == term

@@ -52,6 +52,11 @@ DOES_IT_MENTION = re.compile(
     r"(?:mention|name|list|recogni[sz]e|criminali[sz]e|prohibit|refer to)\s+"
     r"(?P<term>[^?]{3,60}?)\s*(?:as\b[^?]*)?\?*$",
     re.IGNORECASE)
+# "Does the ICC treat forced abortion as a crime?", "Does the Statute regard forced nudity as sexual violence?"
+DOES_IT_TREAT_AS = re.compile(
+    r"^(?:does|do)\s+(?:the\s+)?[\w ]{1,40}?\s+(?:treat|regard|consider|count|classify|qualify)\s+"
+    rf"(?P<term>[^?]{{3,60}}?)\s+as\s+(?:{CRIME_WORDS}|(?:an?\s+(?:act|form)\s+of\s+)?sexual violence)\b",
+    re.IGNORECASE)
 # "Does the word 'gender apartheid' appear in the Statute?", "Does the Statute use the term femicide?",
 # "Does the Rome Statute say anything about forced abortion?", "Is there any mention of forced nudity?"
 WORD = r"(?:the\s+)?(?:words?|terms?|phrases?|expressions?)\s+"
@@ -67,7 +72,8 @@ ANY_MENTION = re.compile(
     r"^(?:is|are)\s+there\s+(?:any\s+)?(?:mention|reference)s?\s+(?:of|to)\s+(?P<term>[^?]{3,60}?)"
     r"(?:\s+(?:in|at|under)\b[^?]*)?\s*\?*$",
     re.IGNORECASE)
-TERM_PATTERNS = (IS_TERM_A_CRIME, DOES_IT_MENTION, DOES_IT_APPEAR, DOES_IT_USE, SAYS_ANYTHING, ANY_MENTION)
+TERM_PATTERNS = (IS_TERM_A_CRIME, DOES_IT_MENTION, DOES_IT_TREAT_AS, DOES_IT_APPEAR, DOES_IT_USE, SAYS_ANYTHING,
+                 ANY_MENTION)
 LEADING_WORD = re.compile(WORD, re.IGNORECASE)
 # The same two kinds asked in Spanish, French, Portuguese, Russian, Ukrainian or Arabic.
 ELEMENTS_QUESTION_OTHER = re.compile(
