@@ -17,7 +17,10 @@ from assistant.prompts import ANSWER_LANGUAGES, ENGLISH
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "ar": "Arabic", "uk": "Ukrainian",
                   "ru": "Russian", "pt": "Portuguese"}
 LATIN_CANDIDATES = ["en", "es", "fr", "pt", "de", "it", "nl"]
-CONFIDENT = 0.7  # probability that a Latin-script question is not English needed to take it as not English
+# Probability the most likely language must have for a Latin-script question to be taken as not English: the
+# share of all the other languages together would take a short English question with a name ("Was Bemba
+# convicted?": English 0.17, Portuguese 0.34, the other five the rest) for Portuguese.
+CONFIDENT = 0.5
 ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F]")
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
@@ -78,7 +81,7 @@ def detect_language(text: str) -> str:
         return ENGLISH
     ranked = dict(_identifier().rank(text))
     words = re.findall(r"[^\W\d_]{3,}", re.sub(r"\([^)]*\)", " ", text))  # not the labels of "art. 8(2)(b)(xxii)"
-    if 1.0 - ranked.get(ENGLISH, 0.0) >= CONFIDENT and len(words) >= 2:
-        language = max((lang for lang in ranked if lang != ENGLISH), key=ranked.__getitem__)
+    language = max(ranked, key=ranked.__getitem__)
+    if language != ENGLISH and ranked[language] >= CONFIDENT and len(words) >= 2:
         return _spanish_or_portuguese(text) if language in ("es", "pt") else language
     return ENGLISH

@@ -91,7 +91,8 @@ def test_answer_json_has_the_documented_shape(assistant):
     assert list(data) == ["question", "answer", "declined", "reason", "citations", "backend", "prompt_version",
                           "query", "notice", "sentences", "related", "lead", "kind", "language"]
     assert list(data["related"][0]) == ["doc", "unit", "label", "score"]
-    assert list(data["citations"][0]) == ["marker", "doc", "unit", "title", "short_title", "page", "quote", "score"]
+    assert list(data["citations"][0]) == ["marker", "doc", "unit", "title", "short_title", "page", "quote", "score",
+                                          "division"]
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t "])
@@ -119,6 +120,8 @@ def test_follow_up_is_read_with_the_previous_question(assistant):
      "not in the corpus yet: add it with `assistant corpus sync`"),
     ("How did the Appeals Chamber in Prosecutor v. Bemba treat command responsibility for rape?", "not case law"),
     ("Did the ICTY treat rape as torture?", "not case law"),
+    ("Was Bemba convicted?", "not case law"),  # short English with a name: not taken for Portuguese
+    ("What did the Trial Chamber decide in the trial of Ongwen?", "not case law"),
     ("Does Security Council resolution 1820 call sexual violence a tactic of war?", "is not in the corpus"),
     ("Is marital rape a crime under Colombian law?", "not national law"),
     ("How many women have testified about sexual violence at the ICC?", "not statistics"),
@@ -132,6 +135,12 @@ def test_questions_about_sources_outside_the_corpus_are_declined(assistant, ques
     assert answer.declined
     assert reason in answer.reason
     assert answer.answer.startswith(answer.reason)  # said once, in plain words, as the answer
+
+
+@pytest.mark.parametrize("question", ["Is there a time limit for bringing a case of sexual slavery?",
+                                      "Can the trial of sexual violence cases be held in camera?"])
+def test_a_case_or_trial_of_a_crime_is_not_case_law(assistant, question):
+    assert not assistant.ask(question).declined  # "a case of sexual slavery" names no one
 
 
 def test_the_corpus_rule_of_a_number_another_court_uses_is_still_answered(assistant):

@@ -36,9 +36,17 @@ def test_english_questions_are_english_and_the_others_are_in_their_language():
     assert {r.language for r in others} == set(ANSWER_LANGUAGES) - {"en"}
 
 
-@pytest.mark.parametrize("question", ["Rule 70?", "Ongwen", "art. 8(2)(b)(xxii)", "What does article 7(2)(f) say?"])
+@pytest.mark.parametrize("question", ["Rule 70?", "Ongwen", "art. 8(2)(b)(xxii)", "What does article 7(2)(f) say?",
+                                      "Was Bemba convicted?", "Was Katanga acquitted?", "Define gender.",
+                                      "Gender apartheid?"])
 def test_short_legal_english_stays_english(question):
     assert detect_language(question) == "en"
+
+
+@pytest.mark.parametrize("question, language", [("¿Qué es la violación?", "es"), ("Qu'est-ce que le viol ?", "fr"),
+                                                ("O que é estupro?", "pt"), ("Définition du viol", "fr")])
+def test_a_short_question_in_another_language_is_still_recognised(question, language):
+    assert detect_language(question) == language
 
 
 @pytest.mark.parametrize(("question", "named"), [
