@@ -45,6 +45,12 @@ class Source(BaseModel):
         description="Expressions naming the persons it protects (the Third Geneva Convention: prisoners of war): its "
         "provisions are not quoted for a question that names neither them nor the instrument while other "
         "provisions address it as well.")
+    concerns: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Parts of it that concern one matter only → expressions naming that matter: a provision "
+        "(`art. 85`, the compensation of a person wrongly arrested or convicted) or a division (`Chapter 9.`, the "
+        "offences against the Court). A question naming none of them is not asked about that part: its "
+        "provisions are quoted only when nothing else comes close.")
     provision_aliases: list[str] = Field(
         default_factory=list,
         description="Further expressions that name the document only together with a provision number "
@@ -83,6 +89,13 @@ class Source(BaseModel):
                 raise ValueError(f"'{pattern}' is not a valid regular expression ({exc})") from exc
         return patterns
 
+    @field_validator("concerns")
+    @classmethod
+    def _valid_concerns(cls, concerns: dict[str, list[str]]) -> dict[str, list[str]]:
+        for expressions in concerns.values():
+            cls._valid_expressions(expressions)
+        return concerns
+
     def named_in(self, question: str, *, with_provision: bool = False) -> bool:
         """Whether the question names this document (`with_provision`: next to a provision number)."""
         patterns = self.aliases + (self.provision_aliases if with_provision else [])
@@ -97,6 +110,11 @@ class Source(BaseModel):
         instrument protects no one in particular."""
         return not self.protects or self.named_in(question) or any(
             alias_pattern(p).search(question) for p in self.protects)
+
+    def parts_not_asked_about(self, question: str) -> list[str]:
+        """The parts of it that concern one matter (`concerns`) which the question does not name."""
+        return [part for part, expressions in self.concerns.items()
+                if not any(alias_pattern(p).search(question) for p in expressions)]
 
     def provisions_named_in(self, text: str) -> list[tuple[str, re.Match[str]]]:
         """Its provisions that the text names by name ("common article 3"): (locator, where it is named)."""

@@ -137,6 +137,26 @@ def test_questions_about_sources_outside_the_corpus_are_declined(assistant, ques
     assert answer.answer.startswith(answer.reason)  # said once, in plain words, as the answer
 
 
+def test_a_survivors_compensation_is_not_answered_by_the_compensation_of_a_person_wrongly_arrested(assistant):
+    answer = assistant.ask("Can a rape survivor get compensation from the ICC?")
+    cited = [(c.doc, c.unit) for c in answer.citations]
+    assert cited[0] == ("rome-statute", "art. 75(1)")  # reparations to victims, "including … compensation"
+    assert ("rome-statute", "art. 85(1)") not in cited  # "the victim of unlawful arrest or detention"
+
+
+def test_a_provision_on_one_matter_is_quoted_when_the_question_names_it(assistant):
+    answer = assistant.ask("Is compensation owed to someone wrongly detained by the ICC?")
+    assert (answer.citations[0].doc, answer.citations[0].unit) == ("rome-statute", "art. 85(1)")
+
+
+def test_the_limitation_period_of_offences_against_the_court_does_not_answer_for_the_crimes(assistant):
+    answer = assistant.ask("Can sexual violence committed twenty years ago still be prosecuted at the ICC, or is "
+                           "there a limitation period?")
+    cited = [(c.doc, c.unit) for c in answer.citations]
+    assert cited[0] == ("rome-statute", "art. 29")  # "shall not be subject to any statute of limitations"
+    assert ("rules-of-procedure-and-evidence", "rule 164(2)") not in cited  # the art. 70 offences' five years
+
+
 @pytest.mark.parametrize("question", ["Is there a time limit for bringing a case of sexual slavery?",
                                       "Can the trial of sexual violence cases be held in camera?"])
 def test_a_case_or_trial_of_a_crime_is_not_case_law(assistant, question):

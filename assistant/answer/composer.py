@@ -77,7 +77,8 @@ class Composer:
         text = in_the_instruments_words(text)  # "a 17-year-old": art. 26's "under the age of 18"; "in 1995": art. 11
         question = Question(text, kind, named_docs, self.rarity, self._alternatives(text), self.words.of_question(text),
                             frozenset(forum_documents(text, self.sources)),
-                            frozenset(s.id for s in self.sources if not s.asked_about(text)))
+                            frozenset(s.id for s in self.sources if not s.asked_about(text)),
+                            frozenset((s.id, part) for s in self.sources for part in s.parts_not_asked_about(text)))
         phrases = self._instruments_phrases(text)
         near = [p for p in passages if p.exact or self._close(p, named_docs, phrases)] or passages[:1]
         close = [p for p in pool or [] if p.dense >= self._threshold(p, named_docs)]
@@ -133,7 +134,7 @@ class Composer:
             kind = question_kind(part)
             kind = kind if kind in (QuestionKind.ELEMENTS, QuestionKind.DEFINITION) else QuestionKind.PROVISION
             asked = Question(part, kind, whole.named_docs, self.rarity, self._alternatives(part),
-                             self.words.of_question(part), whole.forum_docs, whole.unasked_docs)
+                             self.words.of_question(part), whole.forum_docs, whole.unasked_docs, whole.unasked_parts)
             best = select_on_point(asked, near, max_cited=1, margin=0.0).cited
             if best and best[0] not in cited + added and strength(best[0], whole, top) >= floor:
                 added.append(best[0])

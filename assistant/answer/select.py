@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from assistant.answer.questions import QuestionKind
 from assistant.conflicts import conflict_of, conflict_of_provision
+from assistant.locators import is_within
 from assistant.models import CRIME_ELEMENTS, Passage
 from assistant.terms import content_stems
 
@@ -25,6 +26,7 @@ DEFINITION_BONUS = 0.15
 NAMED_INSTRUMENT_BONUS = 0.3  # a provision of an instrument the question names
 FORUM_BONUS = 0.15  # a provision of the court's instruments, for a question naming the court and none of them
 UNASKED_PENALTY = 0.3  # a provision protecting persons the question does not name (GC III's prisoners of war)
+OFF_SUBJECT_PENALTY = 1.0  # a provision on one matter the question does not name (art. 85: a wrongful arrest)
 NAMED_MARGIN = 0.5  # a question naming several instruments quotes each one's strongest provision this close
 
 
@@ -50,6 +52,7 @@ class Question:
     weights: dict[str, float] = field(default_factory=dict)  # its words' weights, a phrase's words sharing one
     forum_docs: frozenset[str] = frozenset()  # the instruments of the court it names ("at the ICC"), none named
     unasked_docs: frozenset[str] = frozenset()  # instruments protecting persons it does not name (GC III: POWs)
+    unasked_parts: frozenset[tuple[str, str]] = frozenset()  # (doc, part) on a matter it does not name (`concerns`)
 
 
 def word_cover(question: Question, passage: Passage) -> float:
@@ -86,6 +89,9 @@ def strength(passage: Passage, question: Question, top_score: float) -> float:
         value += FORUM_BONUS
     if passage.doc in question.unasked_docs:  # "Can a commander be convicted …?" is not asked of POWs' trials
         value -= UNASKED_PENALTY
+    off_subject = any(doc == passage.doc and is_in_part(passage, part) for doc, part in question.unasked_parts)
+    if off_subject and not passage.exact:
+        value -= OFF_SUBJECT_PENALTY  # "Can a survivor get compensation?" is not asked of art. 85's wrongful arrest
     lists_elements = passage.family == CRIME_ELEMENTS and "\n" in passage.text
     if kind is QuestionKind.ELEMENTS:
         value += KIND_BONUS if lists_elements else -KIND_BONUS / 3
@@ -97,6 +103,13 @@ def strength(passage: Passage, question: Question, top_score: float) -> float:
     if asked_conflict and conflict_of_provision(passage) not in (None, asked_conflict):
         value -= KIND_BONUS  # the same crime in the other kind of armed conflict
     return value
+
+
+def is_in_part(passage: Passage, part: str) -> bool:
+    """Whether a provision is in a part named by a locator (`art. 85`) or by the start of a division (`Chapter 9.`)."""
+    if part.startswith(("art. ", "rule ")):
+        return is_within(passage.unit, part)
+    return passage.division.startswith(part)
 
 
 def select_on_point(question: Question, passages: list[Passage], *, max_cited: int, margin: float) -> Selection:
