@@ -144,6 +144,18 @@ def test_a_survivors_compensation_is_not_answered_by_the_compensation_of_a_perso
     assert ("rome-statute", "art. 85(1)") not in cited  # "the victim of unlawful arrest or detention"
 
 
+def test_a_survivors_identity_is_not_answered_by_the_identity_cards_of_medical_personnel(assistant):
+    answer = assistant.ask("Can a survivor's identity be kept from the public?")
+    assert not any(c.doc == "additional-protocol-i" and c.unit.startswith("annex I,") for c in answer.citations)
+    assert (assistant.ask("What identity card must civilian medical personnel carry?").citations[0].unit
+            == "annex I, art. 2(1)")  # the annex answers what it is about
+
+
+def test_a_trial_in_absentia_is_answered_by_the_accuseds_presence(assistant):
+    answer = assistant.ask("Can the ICC try someone in absentia?")
+    assert (answer.citations[0].doc, answer.citations[0].unit) == ("rome-statute", "art. 63(1)")
+
+
 def test_a_provision_on_one_matter_is_quoted_when_the_question_names_it(assistant):
     answer = assistant.ask("Is compensation owed to someone wrongly detained by the ICC?")
     assert (answer.citations[0].doc, answer.citations[0].unit) == ("rome-statute", "art. 85(1)")

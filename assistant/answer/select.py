@@ -106,8 +106,9 @@ def strength(passage: Passage, question: Question, top_score: float) -> float:
 
 
 def is_in_part(passage: Passage, part: str) -> bool:
-    """Whether a provision is in a part named by a locator (`art. 85`) or by the start of a division (`Chapter 9.`)."""
-    if part.startswith(("art. ", "rule ")):
+    """Whether a provision is in a part named by a locator (`art. 85`, `annex I`) or by the start of a division
+    (`Chapter 9.`)."""
+    if part.startswith(("art. ", "rule ", "annex ")):
         return is_within(passage.unit, part)
     return passage.division.startswith(part)
 
