@@ -52,7 +52,7 @@ AGE = re.compile(r"\b(\d{1,2})[- ]years?[- ]olds?\b|\baged (\d{1,2})\b", re.IGNO
 # instrument ("the 1948 Convention", "the Geneva Conventions of 1949", "its 2023 Policy")
 INSTRUMENT_WORDS = r"(?:Geneva |Genocide )?(?:Conventions?|Protocols?|Policy|Statute)\b"
 EVENT_YEAR = re.compile(r"\b(?:in|during|before|between|since|from|around) (?:the )?(?:early |mid-|late )?"
-                        rf"(1[89]\d\d|200[01])s?\b(?! {INSTRUMENT_WORDS})", re.IGNORECASE)
+                        rf"(1[89]\d\d|200[0-2])s?\b(?! {INSTRUMENT_WORDS})", re.IGNORECASE)
 ROME_STATUTE_IN_FORCE = 2002  # 1 July 2002: the Court judges only crimes committed after it (art. 11, art. 24)
 
 
@@ -63,7 +63,9 @@ def _age_in_the_instruments_words(age: re.Match[str]) -> str:
 
 
 def _year_in_the_instruments_words(year: re.Match[str]) -> str:
-    before = int(year.group(1)) < ROME_STATUTE_IN_FORCE
+    number = int(year.group(1))  # "before 2002" is before 1 July 2002 too; "in 2002" may be after it
+    before = number < ROME_STATUTE_IN_FORCE or (number == ROME_STATUTE_IN_FORCE and year.group(0).lower().startswith(
+        "before"))
     return f"{year.group(0)} before the entry into force of this Statute" if before else year.group(0)
 
 

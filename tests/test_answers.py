@@ -151,6 +151,15 @@ def test_a_survivors_identity_is_not_answered_by_the_identity_cards_of_medical_p
             == "annex I, art. 2(1)")  # the annex answers what it is about
 
 
+def test_a_jurisdiction_question_is_not_answered_by_the_jurisdiction_over_aggression(assistant):
+    answer = assistant.ask("Does the ICC have jurisdiction over crimes committed before 2002?")
+    cited = [(c.doc, c.unit) for c in answer.citations]
+    assert cited[0] == ("rome-statute", "art. 11(1)")  # "only with respect to crimes committed after the entry …"
+    assert not any(unit.startswith(("art. 15 bis", "art. 15 ter")) for _, unit in cited)
+    aggression = assistant.ask("Does the ICC have jurisdiction over aggression committed against a State Party?")
+    assert aggression.citations[0].unit.startswith("art. 15 bis")
+
+
 def test_a_trial_in_absentia_is_answered_by_the_accuseds_presence(assistant):
     answer = assistant.ask("Can the ICC try someone in absentia?")
     assert (answer.citations[0].doc, answer.citations[0].unit) == ("rome-statute", "art. 63(1)")

@@ -114,6 +114,9 @@ def test_a_year_before_the_statute_entered_into_force_is_searched_in_the_statute
     assert in_the_instruments_words("rapes committed in 2016") == "rapes committed in 2016"
     assert in_the_instruments_words("under the 1948 Convention") == "under the 1948 Convention"
     assert in_the_instruments_words("the Geneva Conventions of 1949") == "the Geneva Conventions of 1949"
+    before = in_the_instruments_words("crimes committed before 2002")
+    assert before.endswith("before the entry into force of this Statute")
+    assert in_the_instruments_words("rapes committed in 2002") == "rapes committed in 2002"  # perhaps after 1 July
 
 
 def test_practitioners_words_are_expanded_to_the_instruments_words():
