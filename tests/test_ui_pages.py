@@ -160,6 +160,7 @@ def test_information_and_user_mistakes_are_notices_without_a_traceback(page, cap
     page.get_by_role("tab", name="Ask").click()
     toggle_filters(page)
     boxes = page.locator("#doc-filter label")
+    boxes.first.wait_for()  # count() does not wait: the accordion opens while the notice above still shows
     for i in range(boxes.count()):  # set_checked waits until the box shows it: a click on a busy page can be lost
         boxes.nth(i).locator("input").set_checked(False)
     page.wait_for_function("() => document.querySelector('#filters').innerText.includes('no instrument chosen')")
