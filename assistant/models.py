@@ -14,6 +14,30 @@ Authority = Literal["treaty", "icc-instrument", "policy", "civil-society", "uplo
 ReferenceKind = Literal["article", "roman-article", "rule"]
 
 
+def _valid_expressions(patterns: list[str] | dict[str, str]) -> list[str] | dict[str, str]:
+    for pattern in patterns:  # a malformed expression is a manifest error, not a failure at question time
+        try:
+            alias_pattern(pattern)
+        except re.error as exc:
+            raise ValueError(f"'{pattern}' is not a valid regular expression ({exc})") from exc
+    return patterns
+
+
+class Concern(BaseModel):
+    """Parts of an instrument on one matter only, and the expressions that name the matter in a question."""
+
+    parts: list[str] = Field(description="Locators (`art. 85`, `annex I`) or starts of divisions (`Chapter 9.`).")
+    names: list[str] = Field(description="Regular expressions naming the matter: `arrest\\w*`, `aggression`.")
+
+    @field_validator("names")
+    @classmethod
+    def _valid_names(cls, patterns: list[str]) -> list[str]:
+        return _valid_expressions(patterns)
+
+    def named_in(self, question: str) -> bool:
+        return any(alias_pattern(p).search(question) for p in self.names)
+
+
 class Source(BaseModel):
     """One document of the corpus manifest (`corpus/sources.toml`)."""
 
@@ -45,12 +69,11 @@ class Source(BaseModel):
         description="Expressions naming the persons it protects (the Third Geneva Convention: prisoners of war): its "
         "provisions are not quoted for a question that names neither them nor the instrument while other "
         "provisions address it as well.")
-    concerns: dict[str, list[str]] = Field(
-        default_factory=dict,
-        description="Parts of it that concern one matter only → expressions naming that matter: a provision "
-        "(`art. 85`, the compensation of a person wrongly arrested or convicted) or a division (`Chapter 9.`, the "
-        "offences against the Court). A question naming none of them is not asked about that part: its "
-        "provisions are quoted only when nothing else comes close.")
+    concerns: list[Concern] = Field(
+        default_factory=list,
+        description="Parts of it that concern one matter only, with the expressions naming that matter. A question "
+        "naming none of them is not asked about those parts: their provisions are quoted only when nothing else "
+        "comes close.")
     provision_aliases: list[str] = Field(
         default_factory=list,
         description="Further expressions that name the document only together with a provision number "
@@ -82,19 +105,7 @@ class Source(BaseModel):
     @field_validator("aliases", "forum_aliases", "protects", "provision_aliases", "named_provisions")
     @classmethod
     def _valid_expressions(cls, patterns: list[str] | dict[str, str]) -> list[str] | dict[str, str]:
-        for pattern in patterns:  # a malformed expression is a manifest error, not a failure at question time
-            try:
-                alias_pattern(pattern)
-            except re.error as exc:
-                raise ValueError(f"'{pattern}' is not a valid regular expression ({exc})") from exc
-        return patterns
-
-    @field_validator("concerns")
-    @classmethod
-    def _valid_concerns(cls, concerns: dict[str, list[str]]) -> dict[str, list[str]]:
-        for expressions in concerns.values():
-            cls._valid_expressions(expressions)
-        return concerns
+        return _valid_expressions(patterns)
 
     def named_in(self, question: str, *, with_provision: bool = False) -> bool:
         """Whether the question names this document (`with_provision`: next to a provision number)."""
@@ -113,8 +124,7 @@ class Source(BaseModel):
 
     def parts_not_asked_about(self, question: str) -> list[str]:
         """The parts of it that concern one matter (`concerns`) which the question does not name."""
-        return [part for part, expressions in self.concerns.items()
-                if not any(alias_pattern(p).search(question) for p in expressions)]
+        return [part for concern in self.concerns if not concern.named_in(question) for part in concern.parts]
 
     def provisions_named_in(self, text: str) -> list[tuple[str, re.Match[str]]]:
         """Its provisions that the text names by name ("common article 3"): (locator, where it is named)."""

@@ -81,6 +81,6 @@ def test_a_malformed_alias_is_a_manifest_error(tmp_path):
 
 def test_a_malformed_expression_of_a_part_on_one_matter_is_a_manifest_error(tmp_path):
     manifest = tmp_path / "sources.toml"
-    manifest.write_text(ENTRY + "[document.concerns]\n'art. 14' = ['redress (']\n", encoding="utf-8")
+    manifest.write_text(ENTRY + "[[document.concerns]]\nparts = ['art. 14']\nnames = ['redress (']\n", encoding="utf-8")
     with pytest.raises(ManifestError, match="invalid entry"):
         load_manifest(manifest)
