@@ -21,6 +21,10 @@ LATIN_CANDIDATES = ["en", "es", "fr", "pt", "de", "it", "nl"]
 # share of all the other languages together would take a short English question with a name ("Was Bemba
 # convicted?": English 0.17, Portuguese 0.34, the other five the rest) for Portuguese.
 CONFIDENT = 0.5
+# A question opening with a word only English uses ("Define enslavement.", which the detector takes for German):
+# English, however short
+ENGLISH_OPENING = re.compile(r"^\W*(?:define|explain|describe|list|what|how|which|who|why|does|can|could|should|must"
+                             r"|are|where|when)\b", re.IGNORECASE)
 ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F]")
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
@@ -77,7 +81,7 @@ def detect_language(text: str) -> str:
         return "ar"
     if cyrillic > latin:
         return _cyrillic(text)
-    if latin == 0:
+    if latin == 0 or ENGLISH_OPENING.search(text):
         return ENGLISH
     ranked = dict(_identifier().rank(text))
     words = re.findall(r"[^\W\d_]{3,}", re.sub(r"\([^)]*\)", " ", text))  # not the labels of "art. 8(2)(b)(xxii)"

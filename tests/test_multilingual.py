@@ -38,7 +38,7 @@ def test_english_questions_are_english_and_the_others_are_in_their_language():
 
 @pytest.mark.parametrize("question", ["Rule 70?", "Ongwen", "art. 8(2)(b)(xxii)", "What does article 7(2)(f) say?",
                                       "Was Bemba convicted?", "Was Katanga acquitted?", "Define gender.",
-                                      "Gender apartheid?"])
+                                      "Gender apartheid?", "Define enslavement."])
 def test_short_legal_english_stays_english(question):
     assert detect_language(question) == "en"
 
