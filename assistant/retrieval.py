@@ -64,8 +64,8 @@ def _age_in_the_instruments_words(age: re.Match[str]) -> str:
 
 def _year_in_the_instruments_words(year: re.Match[str]) -> str:
     number = int(year.group(1))  # "before 2002" is before 1 July 2002 too; "in 2002" may be after it
-    before = number < ROME_STATUTE_IN_FORCE or (number == ROME_STATUTE_IN_FORCE and year.group(0).lower().startswith(
-        "before"))
+    before_2002 = number == ROME_STATUTE_IN_FORCE and year.group(0).lower().startswith("before")
+    before = number < ROME_STATUTE_IN_FORCE or before_2002
     return f"{year.group(0)} before the entry into force of this Statute" if before else year.group(0)
 
 

@@ -83,20 +83,21 @@ class _Divisions:
         self.open: list[tuple[int, str]] = []
         self.titling = False
 
-    def read(self, line: PdfLine) -> bool:
-        """Take a line that is not a provision's own heading; True when it belongs to a division."""
+    def start(self, depth: int, title: str) -> None:
+        """A division begins: it closes those as deep or deeper."""
+        self.open = [(d, t) for d, t in self.open if d < depth] + [(depth, title)]
+
+    def read(self, line: PdfLine) -> None:
+        """Take a line of a PDF that is not a provision's own heading."""
         label = DIVISION_LABEL.match(line.text)
         if label and (line.role == "heading" or self.open):  # a body-size label only once divisions are seen
-            depth = DIVISION_DEPTH[label.group(1).split()[0]]
-            self.open = [(d, t) for d, t in self.open if d < depth] + [(depth, line.text.strip())]
+            self.start(DIVISION_DEPTH[label.group(1).split()[0]], line.text.strip())
             self.titling = True
-            return True
-        if self.titling and line.role == "heading" and self.open:
+        elif self.titling and line.role == "heading" and self.open:
             depth, title = self.open[-1]
             self.open[-1] = (depth, f"{title} {line.text.strip()}")
-            return True
-        self.titling = False
-        return False
+        else:
+            self.titling = False
 
     def end_title(self) -> None:
         self.titling = False
@@ -456,7 +457,7 @@ def parse_treaty_markdown(doc: str, text: str) -> list[Unit]:
     title = ""
     body: list[str] = []
     loose: list[str] = []  # text outside any article: the preamble, or an annex without articles
-    divisions: list[tuple[int, str]] = []  # ("### PART III", "#### STATUS AND TREATMENT …"), outermost first
+    divisions = _Divisions()  # "### PART III" and its "#### STATUS AND TREATMENT …"
 
     def flush_article() -> None:
         if article is None:
@@ -464,9 +465,8 @@ def parse_treaty_markdown(doc: str, text: str) -> list[Unit]:
         paragraphs = _number_unlabelled(_paragraphs(body))
         synthetic = paragraphs != _paragraphs(body)
         heading = _heading(f"{_upper_first(prefix)}Article {article}", title)
-        division = DIVISION_SEPARATOR.join(label for _, label in divisions)
         for unit in _units_from_body(doc, f"{prefix}art. {article}", heading, [TextLine(p) for p in paragraphs], {},
-                                     division=division):
+                                     division=divisions.current):
             if synthetic:  # the "(2)" we added for counting is not part of the text
                 unit.text = re.sub(r"^\(\d+\)\s*", "", unit.text)
                 unit.context = re.sub(r"^\(\d+\)\s*", "", unit.context)
@@ -491,18 +491,17 @@ def parse_treaty_markdown(doc: str, text: str) -> list[Unit]:
         if annex_match:
             flush_article()
             flush_loose()
-            prefix, article, body, divisions = f"annex {annex_match.group(1).upper()}, ", None, [], []
+            prefix, article, body, divisions = f"annex {annex_match.group(1).upper()}, ", None, [], _Divisions()
         elif division_match:
             flush_article()
             article, body = None, []
             kind, number = division_match.group(1).upper(), division_match.group(2).upper()
-            depth = MD_DIVISION_DEPTH[kind]
             following = next((j for j in range(i + 1, len(lines)) if lines[j].strip()), None)
             label = f"{kind} {number}"
             if following is not None and lines[following].startswith("#### "):
                 label += f". {lines[following].lstrip('#').strip()}"
                 i = following
-            divisions = [(d, t) for d, t in divisions if d < depth] + [(depth, label)]
+            divisions.start(MD_DIVISION_DEPTH[kind], label)
         elif article_match:
             flush_article()
             flush_loose()
