@@ -144,9 +144,17 @@ def test_a_source_card_opens_the_definition_its_provision_refers_to(page):
     assert "“Forced pregnancy” means the unlawful confinement" in definition.inner_text()
 
 
+def instrument_boxes(page):
+    """The instrument boxes of the open filter accordion, once drawn: count() does not wait, and with none drawn
+    yet a loop over them would tick or untick nothing."""
+    boxes = page.locator("#doc-filter label")
+    boxes.first.wait_for()
+    return boxes
+
+
 def test_filter_limits_the_answer_to_the_chosen_instrument(page):
     page.click("#filters")
-    boxes = page.locator("#doc-filter label")
+    boxes = instrument_boxes(page)
     for i in range(boxes.count()):
         label = boxes.nth(i)
         # check()/uncheck() wait until the box shows the state asked for: a click on a busy page can be lost

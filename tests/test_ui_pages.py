@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_ui import SHOTS, ask, downloaded, launch
+from test_ui import SHOTS, ask, downloaded, instrument_boxes, launch
 
 from assistant.config import PROJECT_ROOT
 from assistant.feedback import FeedbackStore
@@ -159,8 +159,7 @@ def test_information_and_user_mistakes_are_notices_without_a_traceback(page, cap
     notice(page, "Choose an exercise first.")
     page.get_by_role("tab", name="Ask").click()
     toggle_filters(page)
-    boxes = page.locator("#doc-filter label")
-    boxes.first.wait_for()  # count() does not wait: the accordion opens while the notice above still shows
+    boxes = instrument_boxes(page)  # the accordion opens while the notice above still shows
     for i in range(boxes.count()):  # set_checked waits until the box shows it: a click on a busy page can be lost
         boxes.nth(i).locator("input").set_checked(False)
     page.wait_for_function("() => document.querySelector('#filters').innerText.includes('no instrument chosen')")
