@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from assistant.answer.citations import locate_quote
 from assistant.answer.concordance import Occurrences, term_pattern
 from assistant.answer.questions import QuestionKind
-from assistant.answer.select import DEFINES, Selection, is_commentary
+from assistant.answer.select import DEFINES, Selection, is_commentary, lists_elements
 from assistant.chunking import split_sentences
 from assistant.locators import heading_name
-from assistant.models import CRIME_ELEMENTS, Answer, Citation, Passage, Related, SentenceCheck
+from assistant.models import Answer, Citation, Passage, Related, SentenceCheck
 from assistant.prompts import load_prompt
 from assistant.terms import content_stems
 
@@ -39,10 +39,6 @@ def _sentence_score(sentence: str, question_weights: Mapping[str, float], defini
 def announces_list(quote: str) -> bool:
     """A quote that ends by announcing a list ("… where:", "… inter alia:"): a chapeau, whose items say it."""
     return quote.rstrip().endswith(":")
-
-
-def lists_elements(passage: Passage) -> bool:
-    return passage.family == CRIME_ELEMENTS and "\n" in passage.text
 
 
 def best_quote(passage: Passage, question: str, *, kind: QuestionKind | None = None, term: str = "",
@@ -208,7 +204,9 @@ def compose_answer(
     for passage in supporting:
         if _key(passage) in {(c.doc, c.unit) for c in citations}:  # already quoted as an item of a list
             continue
-        quote = best_quote(passage, words, kind=kind, weights=weights)
+        # the Elements of a crime are quoted whole wherever they are quoted: one element alone misleads
+        quote = best_quote(passage, words, kind=QuestionKind.ELEMENTS if lists_elements(passage) else kind,
+                           weights=weights)
         found = listed(passage, quote)
         if announces_list(quote) and not found:  # "For the purpose of paragraph 1:" says nothing alone
             unquoted.append(passage)

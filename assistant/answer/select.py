@@ -92,10 +92,9 @@ def strength(passage: Passage, question: Question, top_score: float) -> float:
     off_subject = any(doc == passage.doc and is_in_part(passage, part) for doc, part in question.unasked_parts)
     if off_subject and not passage.exact:
         value -= OFF_SUBJECT_PENALTY  # "Can a survivor get compensation?" is not asked of art. 85's wrongful arrest
-    lists_elements = passage.family == CRIME_ELEMENTS and "\n" in passage.text
     if kind is QuestionKind.ELEMENTS:
-        value += KIND_BONUS if lists_elements else -KIND_BONUS / 3
-    elif lists_elements:  # the Elements assist in applying the Statute (art. 9): its provision comes first
+        value += KIND_BONUS if lists_elements(passage) else -KIND_BONUS / 3
+    elif lists_elements(passage):  # the Elements assist in applying the Statute (art. 9): its provision comes first
         value -= KIND_BONUS
     if kind is QuestionKind.DEFINITION and DEFINES.search(passage.text):
         value += DEFINITION_BONUS
@@ -103,6 +102,11 @@ def strength(passage: Passage, question: Question, top_score: float) -> float:
     if asked_conflict and conflict_of_provision(passage) not in (None, asked_conflict):
         value -= KIND_BONUS  # the same crime in the other kind of armed conflict
     return value
+
+
+def lists_elements(passage: Passage) -> bool:
+    """Whether a provision is the Elements of a crime, one element per line."""
+    return passage.family == CRIME_ELEMENTS and "\n" in passage.text
 
 
 def is_in_part(passage: Passage, part: str) -> bool:
@@ -138,10 +142,12 @@ def select_on_point(question: Question, passages: list[Passage], *, max_cited: i
         law = next((p for p in ranked if not is_commentary(p)), None)  # law before commentary: the best
         if law is not None and law not in cited and strengths[id(law)] >= best - LAW_MARGIN:  # provision leads
             cited.append(law)
-    cited = law_first(cited)
+    cited = law_first(cited, question.kind)
     return Selection(cited=cited, related=[p for p in passages if p not in cited])
 
 
-def law_first(passages: list[Passage]) -> list[Passage]:
-    """Law before commentary; within each, the order given."""
-    return sorted(passages, key=is_commentary)
+def law_first(passages: list[Passage], kind: QuestionKind = QuestionKind.ELEMENTS) -> list[Passage]:
+    """Law before commentary; within each, the order given, except that for a question not asking what must be
+    proved the Elements of a crime follow the other law quoted: "Can sexual violence committed twenty years ago
+    still be prosecuted …?" is answered by art. 29, whatever the Elements of sexual violence add."""
+    return sorted(passages, key=lambda p: (is_commentary(p), kind is not QuestionKind.ELEMENTS and lists_elements(p)))
