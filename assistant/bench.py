@@ -16,6 +16,8 @@ from assistant.config import Settings
 from assistant.evals.dataset import EvalRecord, load_dataset
 from assistant.evals.metrics import hit_at_k, normalise, percentile
 
+HIT_K = 5  # the smoke comparison's depth, for both pipelines, whatever the top k the app retrieves
+
 
 def _fact_hit(texts: list[str], record: EvalRecord) -> bool:
     """Whether a key fact of the answer is in one of the passages (raw PDF text: footnote numbers removed)."""
@@ -55,7 +57,7 @@ def _naive_hits(settings: Settings, units, records: list[EvalRecord]) -> float:
     from assistant.evals.naive import NaivePipeline
 
     naive = NaivePipeline(settings, units)
-    hits = [_fact_hit([text for _, text, _ in naive.retrieve(r.question, k=5)], r) for r in records]
+    hits = [_fact_hit([text for _, text, _ in naive.retrieve(r.question, k=HIT_K)], r) for r in records]
     return sum(hits) / len(hits)
 
 
@@ -131,9 +133,9 @@ def _print_hits(settings: Settings, smoke: list[EvalRecord]) -> None:
     bot = Assistant.open(settings)
     ours_fact = ours_unit = 0
     for record in smoke:
-        passages = bot.retrieve(record.question, history=record.history or None)
+        passages = bot.retrieve(record.question, k=HIT_K, history=record.history or None)
         ours_fact += _fact_hit([p.text for p in passages], record)
-        ours_unit += hit_at_k([(p.doc, p.unit) for p in passages], record.gold, 5, "article")
+        ours_unit += hit_at_k([(p.doc, p.unit) for p in passages], record.gold, HIT_K, "article")
     naive = _naive_hits(settings, bot.store.units, smoke)
     n = len(smoke)
     print(f"hit@5 on {n} smoke questions (a key fact of the answer in the top 5 passages):")

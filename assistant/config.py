@@ -100,7 +100,9 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(default=200, ge=32, le=256, description="Max tokens per chunk.")
     embed_batch_size: int = Field(default=32, ge=1)
 
-    top_k: int = Field(default=5, ge=1, le=50, description="Passages an answer may cite.")
+    top_k: int = Field(
+        default=8, ge=1, le=50,
+        description="Provisions retrieved for a question: those an answer may quote, the others listed as related.")
     selection_pool: int = Field(
         default=10, ge=1, le=50,
         description="Provisions the extractive answer chooses its quotes from: the top k and the next ones, so that "

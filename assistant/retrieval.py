@@ -311,9 +311,10 @@ class Retriever:
             if self.store.units[unit_position].doc in hinted + forum:
                 scores[unit_position] += self._hint_bonus
         ranked = sorted(scores, key=lambda u: -scores[u])
-        ranked = self._keep_each_retrievers_best(ranked, dense, lexical, self.settings.top_k)
+        kept = min(k, self.settings.top_k)  # a wider search (the selection pool) keeps them in the top k all the same
+        ranked = self._keep_each_retrievers_best(ranked, dense, lexical, kept)
         if len(groups) > 1:
-            ranked = self._keep_each_named_instruments_best(ranked, groups, self.settings.top_k)
+            ranked = self._keep_each_named_instruments_best(ranked, groups, kept)
         if not CONTEXT_NAMED.search(question):
             ranked = self._first_context_first(ranked)
         if self.settings.link_elements:

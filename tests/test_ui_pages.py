@@ -411,7 +411,7 @@ def test_on_a_phone_the_sources_are_one_tap_away_and_the_placeholder_fits(browse
         page.locator("#chat a[href='#src-1-1']").first.click()
         page.wait_for_timeout(300)
         card = box(page, "#src-1-1")
-        assert 0 <= card["y"] < PHONE["height"], card
+        assert -1 <= card["y"] < PHONE["height"], card  # scrolled to its top, give or take a subpixel
     finally:
         context.close()
 
