@@ -151,6 +151,21 @@ def test_a_survivors_identity_is_not_answered_by_the_identity_cards_of_medical_p
             == "annex I, art. 2(1)")  # the annex answers what it is about
 
 
+def test_a_survivors_identity_is_answered_by_the_measures_that_keep_it_from_the_public(assistant):
+    answer = assistant.ask("Can a survivor's identity be kept from the public?")
+    cited = [(c.doc, c.unit) for c in answer.citations]
+    rules = "rules-of-procedure-and-evidence"
+    assert cited[0] == (rules, "rule 87(3)")  # "… prevent the release to the public … of the identity …", at 0.23
+    assert (rules, "rule 87(3)(d)") in cited  # "That a pseudonym be used for a victim"
+    assert ("geneva-convention-iv", "art. 138(1)") not in cited  # the information bureau's record of a detainee
+
+
+def test_whether_a_survivor_can_be_made_to_testify_is_answered_by_the_compellability_of_witnesses(assistant):
+    answer = assistant.ask("Can a survivor be forced to testify?")
+    assert (answer.citations[0].doc, answer.citations[0].unit) == ("rules-of-procedure-and-evidence", "rule 65(1)")
+    assert "compellable by the Court to provide testimony" in answer.lead
+
+
 def test_a_jurisdiction_question_is_not_answered_by_the_jurisdiction_over_aggression(assistant):
     answer = assistant.ask("Does the ICC have jurisdiction over crimes committed before 2002?")
     cited = [(c.doc, c.unit) for c in answer.citations]

@@ -16,7 +16,7 @@ from assistant.answer.questions import (
     question_kind,
     question_parts,
 )
-from assistant.answer.select import Question, Selection, is_commentary, select_on_point, strength
+from assistant.answer.select import Question, Selection, is_commentary, select_on_point, strength, word_cover
 from assistant.config import Settings
 from assistant.conflicts import conflict_of, conflict_of_provision
 from assistant.index import IndexStore
@@ -38,6 +38,9 @@ POOL_MARGIN = 0.1  # a provision ranked after the top k is quoted only when it i
 PART_MARGIN = 0.3  # a part's best provision is quoted when the whole question finds it nearly as strong as its best
 NAMED_INSTRUMENT_RELIEF = 0.08  # cosine below the decline threshold still quoted from an instrument named
 SYNONYM_RELIEF = 0.1  # … and from a provision using the instruments' phrase for a practitioner's term
+WORDS_RELIEF = 0.25  # … and from a provision using nearly all the question's words (`ALL_WORDS` of their weight)
+ALL_WORDS = 0.9
+ENOUGH_WORDS = 3  # … when the corpus knows that many of them ("try" is all it knows of "try someone in absentia")
 DEFINED_WITHIN = 30  # characters before a reference in which "as defined in" announces a definition
 # A list this short is quoted whole after the provision that announces it, unless the question asks
 # about some of its items; a longer one (art. 8(2)(b)'s twenty-six war crimes) only by the items asked
@@ -80,7 +83,7 @@ class Composer:
                             frozenset(s.id for s in self.sources if not s.asked_about(text)),
                             frozenset((s.id, part) for s in self.sources for part in s.parts_not_asked_about(text)))
         phrases = self._instruments_phrases(text)
-        near = [p for p in passages if p.exact or self._close(p, named_docs, phrases)] or passages[:1]
+        near = [p for p in passages if p.exact or self._close(p, question, phrases)] or passages[:1]
         close = [p for p in pool or [] if p.dense >= self._threshold(p, named_docs)]
         near = near + self._clearly_stronger(question, near, close)
         selection = select_on_point(question, near, max_cited=self.settings.max_cited, margin=self.settings.cite_margin)
@@ -140,13 +143,18 @@ class Composer:
                 added.append(best[0])
         return added
 
-    def _close(self, passage: Passage, named_docs: frozenset[str], phrases: list[str]) -> bool:
+    def _close(self, passage: Passage, question: Question, phrases: list[str]) -> bool:
         """Whether a provision is close enough to the question to be quoted: by its cosine, or a little further
         when it uses, word for word, the instruments' phrase for a practitioner's term of the question ("circumstantial
-        evidence" → the Elements' "inferred from relevant facts and circumstances"): the embedder does not see
-        that the two say the same."""
-        threshold = self._threshold(passage, named_docs)
+        evidence" → the Elements' "inferred from relevant facts and circumstances"), or further still when it uses
+        nearly all the question's words (a long provision's cosine is diluted: rule 87(3), the measures that keep a
+        victim's identity from the public, is at 0.23 from "Can a survivor's identity be kept from the public?"):
+        the embedder does not see that the two say the same."""
+        threshold = self._threshold(passage, question.named_docs)
         if passage.dense >= threshold:
+            return True
+        if (passage.dense >= threshold - WORDS_RELIEF and word_cover(question, passage) >= ALL_WORDS
+                and len(content_stems(question.text) & question.rarity.keys()) >= ENOUGH_WORDS):
             return True
         if passage.dense < threshold - SYNONYM_RELIEF:
             return False
