@@ -166,6 +166,13 @@ def test_whether_a_survivor_can_be_made_to_testify_is_answered_by_the_compellabi
     assert "compellable by the Court to provide testimony" in answer.lead
 
 
+def test_a_head_of_states_immunity_is_not_answered_by_the_privileges_of_the_courts_officials(assistant):
+    answer = assistant.ask("Can a head of state claim immunity?")
+    assert not any(c.doc == "rome-statute" and c.unit.startswith("art. 48") for c in answer.citations)
+    judges = assistant.ask("Do ICC judges enjoy immunity?")  # art. 48 answers what it is about
+    assert (judges.citations[0].doc, judges.citations[0].unit) == ("rome-statute", "art. 48(2)")
+
+
 def test_a_jurisdiction_question_is_not_answered_by_the_jurisdiction_over_aggression(assistant):
     answer = assistant.ask("Does the ICC have jurisdiction over crimes committed before 2002?")
     cited = [(c.doc, c.unit) for c in answer.citations]
