@@ -13,6 +13,7 @@ from assistant.answer.composer import Composer
 from assistant.answer.extractive import decline
 from assistant.answer.questions import QuestionKind, concordance_term, question_kind
 from assistant.config import Settings
+from assistant.conflicts import conflict_of, without_conflict
 from assistant.corpus.manifest import load_manifest
 from assistant.embedding import embedder_of, relevance_embedder_of
 from assistant.errors import InvalidQuestionError
@@ -151,7 +152,8 @@ class Assistant:
         previous = [clean_question(t.question, self.settings.max_question_chars) for t in turns]
         standalone, notice = self.generator.condense(text, previous) if self.generator else (None, "")
         carried, counterparts = in_the_conflict_asked(text, turns[-1].cited, self.store)
-        return standalone or f"{text} {subject_of(previous[-1])}", notice, carried, counterparts
+        subject = previous[-1] if conflict_of(text) is None else without_conflict(previous[-1])  # asks of another
+        return standalone or f"{text} {subject_of(subject)}", notice, carried, counterparts
 
     def _search(self, query: str, docs: list[str] | None, uploads: bool, k: int | None,
                 carried: list[tuple[str, str]] | None = None, counterparts: list[tuple[str, str]] | None = None,

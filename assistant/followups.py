@@ -40,7 +40,7 @@ def is_follow_up(question: str) -> bool:
 
 WAR_CRIME = re.compile(r"\bwar crimes?\b", re.IGNORECASE)
 CRIMES_AGAINST_HUMANITY, WAR_CRIMES = "art. 7", "art. 8"  # of the Statute, and of the Elements that follow it
-COUNTERPART_SIMILARITY = 0.5  # share of words two provisions must have in common to be the same crime
+COUNTERPART_SIMILARITY = 0.4  # share of their own words two provisions must have in common to be the same crime
 # a war crime repeats fewer of the words of the crime against humanity ("… also constituting a grave breach …")
 WAR_CRIME_SIMILARITY = 0.35
 
@@ -59,6 +59,8 @@ def in_the_conflict_asked(question: str, cited: list[tuple[str, str]],
         unit = store.unit(doc, locator) if asked else None
         other = unit is not None and conflict_of_provision(unit) not in (None, asked)
         counterpart = _counterpart(unit, asked, store) if other else None
+        if other and counterpart is None:  # a crime of the other kind of conflict alone: not what is asked
+            continue
         if counterpart is None:
             kept.append((doc, locator))
         elif (counterpart.doc, counterpart.unit) not in counterparts:
@@ -82,11 +84,20 @@ def _war_crimes_of(cited: list[tuple[str, str]], store: IndexStore) -> list[tupl
     return found
 
 
+def _own_words(unit: Unit) -> set[str]:
+    """The words of a provision that tell its crime apart: for the Elements of a war crime, those of its own
+    elements, not of the two on the armed conflict that every war crime repeats (with them, starvation as a method
+    of warfare in an international armed conflict was the counterpart of attacking civilians in the other)."""
+    lines = unit.text.split("\n")
+    own = [line for line in lines if "armed conflict" not in line and not line.startswith("Footnote")]
+    return content_stems("\n".join(own if len(lines) > 1 else lines))
+
+
 def _counterpart(unit: Unit, conflict: str, store: IndexStore, article: str | None = None,
                  similarity: float = COUNTERPART_SIMILARITY) -> Unit | None:
     """The provision of `article` (by default the unit's own), in the given kind of conflict, whose words are
     most like the unit's, if they share at least `similarity` of them."""
-    words = content_stems(unit.text)
+    words = _own_words(unit)
     article = article or article_of(unit.unit)
     best, best_share = None, similarity
     for candidate in store.units:
@@ -94,7 +105,7 @@ def _counterpart(unit: Unit, conflict: str, store: IndexStore, article: str | No
             continue
         if conflict_of_provision(candidate) != conflict:
             continue
-        theirs = content_stems(candidate.text)
+        theirs = _own_words(candidate)
         share = len(words & theirs) / max(1, len(words | theirs))
         if share > best_share:
             best, best_share = candidate, share

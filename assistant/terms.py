@@ -10,17 +10,28 @@ from bm25s.stopwords import STOPWORDS_EN
 
 
 class _EnglishStemmer:
-    """The Snowball English stemmer, except for words it may merge with a word of the opposite meaning here:
+    """The Snowball English stemmer, which also gives one stem to a verb and its noun in "-ation" and reads British
+    "-isation" as "-ization" (a question's "starving" finds AP II art. 14's "starvation"), except for words it may
+    merge with a word of the opposite meaning here:
     PyStemmer 2 stems both "internal" and "international" to "intern" (3.1 gives "internat" for the second), and a
     question on an internal armed conflict would then match every provision on an international one."""
 
     KEPT = {"internal": "internal", "internally": "internal"}
+    BRITISH = re.compile(r"isation(s?)$")  # "sterilisation" is stemmed as "sterilization" is: "steril"
+    NOUN_OF_VERB = "at"  # "starvation" → "starvat", "starving" → "starv": one stem, "starv"
+    SHORTEST_VERB = 5  # … only for a stem that long without it ("combat" stays "combat")
 
     def __init__(self) -> None:
         self._snowball = Stemmer.Stemmer("english")
 
     def stemWord(self, word: str) -> str:  # PyStemmer's names, which bm25s calls
-        return self.KEPT.get(word) or self._snowball.stemWord(word)
+        kept = self.KEPT.get(word)
+        if kept:
+            return kept
+        stem = self._snowball.stemWord(self.BRITISH.sub(r"ization\1", word))
+        if stem.endswith(self.NOUN_OF_VERB) and len(stem) - len(self.NOUN_OF_VERB) >= self.SHORTEST_VERB:
+            return stem[: -len(self.NOUN_OF_VERB)]
+        return stem
 
     def stemWords(self, words: list[str]) -> list[str]:
         return [self.stemWord(word) for word in words]

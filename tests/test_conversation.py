@@ -44,8 +44,8 @@ def test_a_new_question_after_an_unrelated_one_is_answered_as_if_asked_fresh(ass
 def test_a_follow_up_says_what_was_searched(assistant):
     previous = "In an international armed conflict, is rape a war crime under the Rome Statute?"
     answer = assistant.ask("And in a non-international armed conflict?", history=[previous])
-    assert answer.query == ("And in a non-international armed conflict? "
-                            "international armed conflict rape war crime Rome Statute")
+    assert answer.query == ("And in a non-international armed conflict? "  # not the conflict asked before
+                            "rape war crime Rome Statute")
     assert answer.citations and all(c.unit.startswith("art. 8") for c in answer.citations)  # war crimes, as asked
     assert f"Searched as: {answer.query}" in chat_markdown(answer, 1)
 
@@ -91,3 +91,14 @@ def test_the_same_crime_in_the_other_conflict_is_found_by_its_words(assistant):
         [("rome-statute", "art. 7(1)(g)"), ("rome-statute", "art. 8(2)(b)(xxii)")], assistant.store)
     assert kept == [("rome-statute", "art. 7(1)(g)")]  # names no kind of conflict: kept as it is
     assert counterparts == [("rome-statute", "art. 8(2)(e)(vi)")]
+
+
+def test_the_same_war_crime_in_the_other_conflict_is_found_by_its_own_elements(assistant):
+    elements = "elements-of-crimes"
+    asked = "And in a non-international armed conflict?"
+    _, outrages = in_the_conflict_asked(asked, [(elements, "art. 8(2)(b)(xxi)")], assistant.store)
+    assert outrages == [(elements, "art. 8(2)(c)(ii)")]  # outrages upon personal dignity, in common article 3
+    kept, starvation = in_the_conflict_asked(asked, [(elements, "art. 8(2)(b)(xxv)")], assistant.store)
+    assert kept == [] and starvation == []  # this Statute lists starvation only for an international conflict;
+    # its two elements on the armed conflict made it the counterpart of attacking civilians (art. 8(2)(e)(i))
+

@@ -84,6 +84,13 @@ def test_a_question_on_prosecuting_a_minor_at_the_icc_is_answered_by_article_26(
     assert [(c.doc, c.unit) for c in answer.citations][:1] == [("rome-statute", "art. 26")]
 
 
+def test_a_verb_and_its_noun_in_ation_and_british_and_american_spellings_share_a_stem():
+    assert content_stems("starving") == content_stems("starvation")  # AP II art. 14 for "starving civilians"
+    assert content_stems("sterilisation") == content_stems("sterilization")
+    assert STEMMER.stemWords(["starving", "starvation"])[0] == STEMMER.stemWords(["starvation"])[0]  # BM25 too
+    assert content_stems("combat") == {"combat"}  # a short stem keeps its "at"
+
+
 def test_internal_and_international_are_different_words():
     assert content_stems("internal armed conflict") & content_stems("international") == set()
     internal, international = STEMMER.stemWords(["internal", "international"])  # as BM25 indexes them
