@@ -153,8 +153,8 @@ class Composer:
         threshold = self._threshold(passage, question.named_docs)
         if passage.dense >= threshold:
             return True
-        if (passage.dense >= threshold - WORDS_RELIEF and word_cover(question, passage) >= ALL_WORDS
-                and len(content_stems(question.text) & question.rarity.keys()) >= ENOUGH_WORDS):
+        if (passage.dense >= threshold - WORDS_RELIEF and len(question.weights) >= ENOUGH_WORDS  # its known words
+                and word_cover(question, passage) >= ALL_WORDS):
             return True
         if passage.dense < threshold - SYNONYM_RELIEF:
             return False

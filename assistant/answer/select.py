@@ -146,7 +146,7 @@ def select_on_point(question: Question, passages: list[Passage], *, max_cited: i
     return Selection(cited=cited, related=[p for p in passages if p not in cited])
 
 
-def law_first(passages: list[Passage], kind: QuestionKind = QuestionKind.ELEMENTS) -> list[Passage]:
+def law_first(passages: list[Passage], kind: QuestionKind) -> list[Passage]:
     """Law before commentary; within each, the order given, except that for a question not asking what must be
     proved the Elements of a crime follow the other law quoted: "Can sexual violence committed twenty years ago
     still be prosecuted …?" is answered by art. 29, whatever the Elements of sexual violence add."""
