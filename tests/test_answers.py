@@ -129,12 +129,18 @@ def test_follow_up_is_read_with_the_previous_question(assistant):
     ("How did Rule 96 of the ICTY Rules treat consent?", "not the statutes or rules of other"),
     ("Under the UK Sexual Offences Act 2003, how is consent defined?", "not national law"),
     ("How does Ukraine's Criminal Code punish conflict-related sexual violence?", "not national law"),
+    ("What is the penalty for tax evasion in France?", "not national law"),  # not art. 77's penalties
 ])
 def test_questions_about_sources_outside_the_corpus_are_declined(assistant, question, reason):
     answer = assistant.ask(question)
     assert answer.declined
     assert reason in answer.reason
     assert answer.answer.startswith(answer.reason)  # said once, in plain words, as the answer
+
+
+def test_a_war_crime_in_a_named_country_is_not_taken_for_that_countrys_law(assistant):
+    answer = assistant.ask("Is sexual slavery punishable as a war crime in Ukraine?")
+    assert not answer.declined and answer.citations
 
 
 def test_a_survivors_compensation_is_not_answered_by_the_compensation_of_a_person_wrongly_arrested(assistant):
