@@ -13,6 +13,7 @@ from pathlib import Path
 
 from assistant.bench_probe import MEASURED_AFTER, UPLOAD_CYCLES, memory_mb
 from assistant.config import Settings
+from assistant.errors import AssistantError
 from assistant.evals.dataset import EvalRecord, load_dataset
 from assistant.evals.metrics import hit_at_k, normalise, percentile
 
@@ -84,8 +85,18 @@ def _run_one(settings: Settings, questions: int, skip_build: bool) -> None:
         for name in ("retrieval", "ask"):
             print(f"{name} over {len(others)} questions in es/fr/ar/uk/ru/pt: p50 {_ms(serving[name], 50):.0f} ms, "
                   f"p95 {_ms(serving[name], 95):.0f} ms")
+        _print_outcomes(serving["outcomes"])
     smoke = [r for r in load_dataset(settings.evals_dir / "datasets" / "smoke.jsonl") if r.answerable and r.key_facts]
     _print_hits(settings, smoke)
+
+
+def _print_outcomes(outcomes: list[str]) -> None:
+    """What the timed asks gave; an answer without citations is an error, not a time to report."""
+    cited, declined = outcomes.count("cited"), outcomes.count("declined")
+    print(f"  what the asks timed gave: {cited} answers with pinpoint citations, {declined} declined")
+    if len(outcomes) != cited + declined or not cited:
+        raise AssistantError(f"the bench timed {len(outcomes) - cited - declined} answers without citations "
+                             f"and {cited} with: it would not be timing answers")
 
 
 def _print_build(build: dict) -> None:
@@ -112,6 +123,7 @@ def _print_serving(serving: dict, asked: int) -> None:
     for name in ("retrieval", "ask"):
         times = serving[name]
         print(f"{name} over {asked} questions: p50 {_ms(times, 50):.0f} ms, p95 {_ms(times, 95):.0f} ms")
+    _print_outcomes(serving["outcomes"])
     print(f"serving process peak RSS: {serving['rss_mb']:.0f} MB")
     if len(serving["rss_after"]) == 2:
         first, last = serving["rss_after"]
@@ -169,7 +181,6 @@ class _CountingLLM:
 def run_llm_benchmark(settings: Settings, questions: int) -> None:
     """Ask smoke questions through the configured LLM backend; print speed and the verifier's verdicts."""
     from assistant.core import Assistant
-    from assistant.errors import AssistantError
     from assistant.prompts import prompt_version
 
     if settings.llm_backend == "extractive":

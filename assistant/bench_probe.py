@@ -2,7 +2,8 @@
 
 Reads a JSON list of questions on standard input, opens the assistant, times retrieval and ask for each
 question (no cached question vectors), then uploads a document, asks about it and removes it 120 times.
-Prints one JSON line: `open` (s), `retrieval` and `ask` (s per question), `rss_mb` (peak memory),
+Prints one JSON line: `open` (s), `retrieval` and `ask` (s per question), `outcomes` (what each ask gave: "cited",
+"declined" or "uncited"), `rss_mb` (peak memory),
 `rss_after` (memory after 20 and after all questions) and `upload_rss` (after 20 and 120 upload cycles), in MB.
 """
 
@@ -35,23 +36,34 @@ def open_assistant():
     return bot, time.perf_counter() - started
 
 
-def _uncached_seconds(bot, call, question: str) -> float:
-    """Seconds one call takes when the question's vector is not cached."""
+def _uncached(bot, call, question: str):
+    """Seconds one call takes when the question's vector is not cached, and what it returned."""
     bot.embedder.clear_cache()
     started = time.perf_counter()
-    call(question)
-    return time.perf_counter() - started
+    result = call(question)
+    return time.perf_counter() - started, result
+
+
+def outcome(answer) -> str:
+    """What a timed ask gave: an answer with pinpoint citations, a decline, or an answer without citations,
+    which no answer may be (the bench would time something that is not an answer)."""
+    if answer.declined:
+        return "declined"
+    return "cited" if answer.citations else "uncited"
 
 
 def time_questions(bot, questions: list[str]) -> dict:
-    """Retrieval and ask seconds per question, and the memory after 20 and after all questions."""
-    retrieval, ask, rss_after = [], [], []
+    """Retrieval and ask seconds per question, what each ask gave, and the memory after 20 and after all
+    questions."""
+    retrieval, ask, outcomes, rss_after = [], [], [], []
     for n, question in enumerate(questions):
-        retrieval.append(_uncached_seconds(bot, bot.retrieve, question))
-        ask.append(_uncached_seconds(bot, bot.ask, question))
+        retrieval.append(_uncached(bot, bot.retrieve, question)[0])
+        seconds, answer = _uncached(bot, bot.ask, question)
+        ask.append(seconds)
+        outcomes.append(outcome(answer))
         if n in (MEASURED_AFTER - 1, len(questions) - 1):
             rss_after.append(memory_mb("VmRSS"))
-    return {"retrieval": retrieval, "ask": ask, "rss_after": rss_after}
+    return {"retrieval": retrieval, "ask": ask, "outcomes": outcomes, "rss_after": rss_after}
 
 
 def cycle_uploads(bot) -> list[float]:

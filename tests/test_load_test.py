@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from assistant.bench_probe import outcome
 from assistant.config import PROJECT_ROOT
 from assistant.core import STREAM_DRAFTS, STREAM_WORDS
 from assistant.feedback import FeedbackStore
+from assistant.models import Answer
 from assistant.ui.render import chat_markdown, sources_panel_html, turn_sources_html
 from assistant.ui.replies import classify_reply, decline_wording, message_text, plain
 
@@ -231,3 +233,10 @@ def test_an_interrupted_load_test_stops_its_server(tmp_path):
             pytest.fail("the server outlived the interrupted load test")
     assert process.returncode == 130
     assert gone(server_pid)
+
+
+def test_the_bench_tells_a_cited_answer_from_a_decline_and_counts_nothing_else_as_an_answer(assistant):
+    assert outcome(assistant.ask("How does the Rome Statute define forced pregnancy?")) == "cited"
+    assert outcome(assistant.ask("How do I deduct home-office expenses on my income tax return?")) == "declined"
+    assert outcome(Answer(question="q", answer="Choose an instrument to search.", declined=False)) == "uncited"
+
