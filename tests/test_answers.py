@@ -463,6 +463,21 @@ def test_two_items_of_a_short_list_quoted_bring_the_whole_list_after_its_chapeau
     assert "(c) Failing that, general principles of law derived by the Court" in answer.answer  # not only (a), (b)
 
 
+def test_another_paragraph_of_an_article_quoted_that_qualifies_it_is_quoted_too(assistant):
+    answer = assistant.ask("A soldier says he raped detainees because his superior ordered him to. Is that a defence?")
+    units = [c.unit for c in answer.citations]
+    assert units[0] == "art. 33(1)"  # the defence and its conditions lead
+    assert "art. 33(2)" in units  # orders to commit crimes against humanity are manifestly unlawful
+
+
+def test_a_list_brought_whole_by_two_of_its_items_follows_the_item_that_leads(assistant):
+    composer = assistant.composer
+    rules = "rules-of-procedure-and-evidence"
+    cited = [composer._passage(assistant.store.unit(rules, unit)) for unit in ("rule 70(d)", "rule 71", "rule 70(b)")]
+    whole = [p.unit for p in composer._whole_lists(cited)]
+    assert whole == ["rule 70(d)", "rule 70", "rule 70(a)", "rule 70(b)", "rule 70(c)", "rule 71"]
+
+
 def test_of_a_long_list_only_the_items_asked_about_follow_it(assistant):
     chapeau = assistant.store.unit("rome-statute", "art. 8(2)(b)")
     passage = assistant.composer._passage(chapeau)

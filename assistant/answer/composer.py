@@ -16,11 +16,19 @@ from assistant.answer.questions import (
     question_kind,
     question_parts,
 )
-from assistant.answer.select import Question, Selection, is_commentary, select_on_point, strength, word_cover
+from assistant.answer.select import (
+    Question,
+    Selection,
+    is_commentary,
+    lists_elements,
+    select_on_point,
+    strength,
+    word_cover,
+)
 from assistant.config import Settings
 from assistant.conflicts import conflict_of, conflict_of_provision
 from assistant.index import IndexStore
-from assistant.locators import is_within, parent_of, without_elements_suffix
+from assistant.locators import article_of, is_within, parent_of, without_elements_suffix
 from assistant.models import Answer, Passage, Source, Unit
 from assistant.retrieval import (
     Retriever,
@@ -35,6 +43,7 @@ from assistant.terms import WordWeights, content_stems
 CLOSEST_LAW = 3  # provisions quoted when the law does not use the term a question asks about
 MAX_REFERRERS = 8  # provisions named and quoted as referring to the one a question names
 POOL_MARGIN = 0.1  # a provision ranked after the top k is quoted only when it is this much stronger than all of them
+SIBLING_MARGIN = 0.2  # another paragraph of an article quoted is quoted when this close to the best quote
 PART_MARGIN = 0.3  # a part's best provision is quoted when the whole question finds it nearly as strong as its best
 NAMED_INSTRUMENT_RELIEF = 0.08  # cosine below the decline threshold still quoted from an instrument named
 SYNONYM_RELIEF = 0.1  # … and from a provision using the instruments' phrase for a practitioner's term
@@ -88,7 +97,7 @@ class Composer:
         near = near + self._clearly_stronger(question, near, close)
         selection = select_on_point(question, near, max_cited=self.settings.max_cited, margin=self.settings.cite_margin)
         cited = selection.cited + self._each_parts_best(asked or text, question, near, selection.cited)
-        cited = self._whole_lists(cited)
+        cited = self._whole_lists(cited + self._articles_other_paragraphs(question, passages, cited))
         return Selection(cited=cited, related=[p for p in passages if p not in cited])
 
     def _whole_lists(self, cited: list[Passage]) -> list[Passage]:
@@ -109,10 +118,28 @@ class Composer:
                 whole.append(passage)
                 continue
             if passage is quoted[0]:
+                if passage is cited[0]:  # the answer's lead stays first: the list follows it
+                    whole.append(passage)
                 whole.append(self._passage(chapeau, scored_as=passage))
                 own = {p.unit: p for p in quoted}
                 whole += [own.get(item.unit) or self._passage(item, scored_as=passage) for item in items]
         return list({(p.doc, p.unit): p for p in whole}.values())
+
+    @staticmethod
+    def _articles_other_paragraphs(question: Question, passages: list[Passage], cited: list[Passage]) -> list[Passage]:
+        """The other paragraphs found of an article quoted that address the question nearly as squarely as the
+        best quote (within `SIBLING_MARGIN`): "A soldier says he raped detainees because his superior ordered him
+        to. Is that a defence?" quotes art. 33(1), the defence, and art. 33(2), that orders to commit genocide or
+        crimes against humanity are manifestly unlawful. An article's paragraphs qualify one another; the Elements
+        of other crimes and the other paragraphs of a commentary do not."""
+        top = max(p.score for p in passages)
+        best = max(strength(p, question, top) for p in cited)
+        quoted = {(p.doc, p.unit) for p in cited}
+        articles = {(p.doc, article_of(p.unit)) for p in cited if not is_commentary(p) and not lists_elements(p)}
+        found = [p for p in passages if (p.doc, p.unit) not in quoted and (p.doc, article_of(p.unit)) in articles
+                 and not p.explains_terms and not lists_elements(p)]
+        strengths = {id(p): strength(p, question, top) for p in found}
+        return sorted((p for p in found if strengths[id(p)] >= best - SIBLING_MARGIN), key=lambda p: -strengths[id(p)])
 
     @staticmethod
     def _clearly_stronger(question: Question, near: list[Passage], pool: list[Passage]) -> list[Passage]:
