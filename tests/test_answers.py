@@ -367,6 +367,15 @@ def test_the_same_crime_in_the_other_kind_of_armed_conflict_is_not_quoted(assist
     assert "art. 8(2)(e)(vi)-2" in [r.unit for r in answer.related]  # the non-international one: a link
 
 
+def test_is_it_a_crime_and_what_are_its_elements_gets_both(assistant):
+    answer = assistant.ask("Is forced sterilisation a crime against humanity, and what are its elements?")
+    units = [c.unit for c in answer.citations]
+    assert answer.lead.startswith("The words “forced sterilisation” appear in Rome Statute, art. 7(1)(g) [1]")
+    assert "art. 7(1)(g)-5" in units  # the Statute's "enforced sterilization"
+    assert "What must be proved for the crime against humanity of enforced sterilization" in answer.answer
+    assert "deprived one or more persons of biological reproductive capacity" in answer.answer
+
+
 def test_a_concordance_speaks_only_of_the_instruments_searched(assistant):
     answer = assistant.ask("Is forced marriage a crime under the Rome Statute?",
                            doc=["rome-statute", "wigj-focus-areas"])

@@ -71,6 +71,12 @@ def test_a_term_matches_either_spelling_a_plural_and_any_spacing():
     assert not pattern.search("enforced disappearance of persons")
 
 
+def test_forced_and_enforced_are_one_term_as_the_law_uses_them():
+    assert term_pattern("forced sterilisation").search("(g) … enforced sterilization, or any other form")
+    assert term_pattern("enforced pregnancy").search("forced pregnancy, as defined in article 7")
+    assert not term_pattern("forced sterilisation").search("reinforced sterilization")
+
+
 @pytest.mark.parametrize("question, parts", [
     ("Is forced sterilisation a crime against humanity, and what are its elements?",
      ["Is forced sterilisation a crime against humanity", "what are its elements"]),

@@ -8,7 +8,14 @@ from __future__ import annotations
 import re
 
 from assistant.answer.concordance import Concordance
-from assistant.answer.extractive import Lookups, announces_list, compose_answer, compose_concordance, compose_referrers
+from assistant.answer.extractive import (
+    MAX_PLACES,
+    Lookups,
+    announces_list,
+    compose_answer,
+    compose_concordance,
+    compose_referrers,
+)
 from assistant.answer.questions import (
     QuestionKind,
     beyond_the_term,
@@ -250,7 +257,18 @@ class Composer:
         found = [p for p in found if conflict_of_provision(p) in (None, asked)] if asked else found
         commentary = [retrieved.get((u.doc, u.unit)) or self._passage(u) for u in occurrences.commentary]
         commentary = sorted(commentary, key=lambda p: (p.score == 0.0, -p.score))
-        return compose_concordance(text, occurrences, found, commentary, closest, language)
+        elements = self._elements_asked_for(text, passages, found)
+        crime = self._crime_provision(elements) if elements is not None else None
+        return compose_concordance(text, occurrences, found, commentary, closest, language, elements, crime)
+
+    def _elements_asked_for(self, text: str, passages: list[Passage], found: list[Passage]) -> Passage | None:
+        """For a question that also asks what must be proved ("Is forced sterilisation a crime against humanity,
+        and what are its elements?"), the Elements retrieved first of a crime whose provision uses the term."""
+        if not any(question_kind(part) is QuestionKind.ELEMENTS for part in question_parts(text)):
+            return None
+        provisions = {(p.doc, p.unit) for p in found[:MAX_PLACES]}
+        return next((p for p in passages if lists_elements(p) and (crime := self._crime_provision(p)) is not None
+                     and (crime.doc, crime.unit) in provisions), None)
 
     @staticmethod
     def _named_provision(named: list[Passage]) -> tuple[list[Passage], str]:

@@ -10,12 +10,16 @@ from dataclasses import dataclass
 from assistant.models import Source, Unit
 
 BINDING = ("treaty", "icc-instrument")
+ENFORCED = "(?:en)?forced"
 
 
 def term_pattern(term: str) -> re.Pattern[str]:
     """The term as a whole-word pattern that accepts a plural, any spacing or hyphen between its
-    words, and either spelling of -ise/-ize words ("enforced sterilisation" finds "sterilization")."""
+    words, either spelling of -ise/-ize words ("enforced sterilisation" finds "sterilization"), and "forced"
+    or "enforced", which the law uses interchangeably ("forced sterilisation" finds the Statute's "enforced
+    sterilization", as "forced disappearance" its "enforced disappearance")."""
     words = [re.sub(r"i[sz](?=(?:ation|ations|e|ed|es|ing)$)", "i[sz]", re.escape(w.lower())) for w in term.split()]
+    words = [ENFORCED if w in ("forced", "enforced") else w for w in words]
     return re.compile(r"\b" + r"[\s\-]+".join(words) + r"(?:s|es)?\b", re.IGNORECASE)
 
 

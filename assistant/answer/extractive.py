@@ -111,17 +111,24 @@ def _lead(passage: Passage, quote: str, kind: QuestionKind, crime_provision: Pas
     """The opening sentence(s): a fixed connective and the verbatim quote of the strongest provision
     (for the Elements of a crime, naming the Statute provision of the crime when there is one)."""
     if kind is QuestionKind.ELEMENTS and lists_elements(passage):
-        crime = heading_name(passage.heading)
-        under = ("" if crime_provision is None
-                 else " " + load_prompt("crime_under", language).format(provision=_label(crime_provision)))
-        opening = load_prompt("lead_elements", language).format(
-            label=_label(passage), crime=crime[:1].lower() + crime[1:], under=under, marker=1)
-        return [opening, *(f"{piece.strip()} [1]" for piece in quote.split("\n"))]
+        return _elements_lines(passage, quote, 1, crime_provision, language)
     if is_commentary(passage):
         name = "lead_commentary"
     else:
         name = "lead_definition" if kind is QuestionKind.DEFINITION and DEFINES.search(quote) else "lead_provision"
     return [load_prompt(name, language).format(label=_label(passage), quote=quote, marker=1)]
+
+
+def _elements_lines(elements: Passage, quote: str, marker: int, crime_provision: Passage | None = None,
+                    language: str = "en") -> list[str]:
+    """What must be proved for a crime, naming the Statute provision of the crime when there is one, then each
+    element on its own line."""
+    crime = heading_name(elements.heading)
+    under = ("" if crime_provision is None
+             else " " + load_prompt("crime_under", language).format(provision=_label(crime_provision)))
+    opening = load_prompt("lead_elements", language).format(
+        label=_label(elements), crime=crime[:1].lower() + crime[1:], under=under, marker=marker)
+    return [opening, *(f"{piece.strip()} [{marker}]" for piece in quote.split("\n"))]
 
 
 def check_lead(lead: str, passage: Passage, quote: str) -> SentenceCheck:
@@ -236,10 +243,11 @@ def _not_quoted(passages: list[Passage], citations: list[Citation]) -> list[Rela
 
 def compose_concordance(
     question: str, occurrences: Occurrences, found: list[Passage], commentary: list[Passage], closest: Selection,
-    language: str = "en",
+    language: str = "en", elements: Passage | None = None, crime: Passage | None = None,
 ) -> Answer:
     """Where the term appears verbatim in the binding instruments (`found`: the provisions to quote),
-    or that it appears in none of them, then where commentary uses it, then the closest provisions."""
+    or that it appears in none of them, then the `elements` of the `crime` when the question also asks what
+    must be proved, then where commentary uses it, then the closest provisions."""
     term = occurrences.term
     citations: list[Citation] = []
     lines: list[str] = []
@@ -263,6 +271,9 @@ def compose_concordance(
         lines.append(lead)
         lines += [line for (p, q), marker in zip(places, range(1, len(places) + 1))
                   for line in _line(p, q, marker, language)]
+        if elements is not None:
+            quote = best_quote(elements, question, kind=QuestionKind.ELEMENTS)
+            lines += _elements_lines(elements, quote, cite(elements, quote), crime, language)
     else:
         lead = load_prompt("lead_term_absent", language).format(
             term=term, instruments=", ".join(occurrences.binding_instruments))
