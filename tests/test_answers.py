@@ -479,6 +479,13 @@ def test_another_paragraph_of_an_article_quoted_that_qualifies_it_is_quoted_too(
     assert "art. 33(2)" in units  # orders to commit crimes against humanity are manifestly unlawful
 
 
+def test_the_provision_a_quoted_one_refers_to_is_quoted_when_it_answers_nearly_as_well(assistant):
+    answer = assistant.ask("Trials are public. When can a survivor's evidence be heard in closed session?")
+    units = [c.unit for c in answer.citations]
+    assert units[:2] == ["art. 64(7)", "art. 68(2)"]  # "for the purposes set forth in article 68": its in camera
+    assert "in camera" in answer.answer
+
+
 def test_a_list_brought_whole_by_two_of_its_items_follows_the_item_that_leads(assistant):
     composer = assistant.composer
     rules = "rules-of-procedure-and-evidence"

@@ -51,6 +51,7 @@ CLOSEST_LAW = 3  # provisions quoted when the law does not use the term a questi
 MAX_REFERRERS = 8  # provisions named and quoted as referring to the one a question names
 POOL_MARGIN = 0.1  # a provision ranked after the top k is quoted only when it is this much stronger than all of them
 SIBLING_MARGIN = 0.2  # another paragraph of an article quoted is quoted when this close to the best quote
+REFERRED_MARGIN = 0.3  # a provision a quoted one refers to is quoted when this close to the best quote
 PART_MARGIN = 0.3  # a part's best provision is quoted when the whole question finds it nearly as strong as its best
 NAMED_INSTRUMENT_RELIEF = 0.08  # cosine below the decline threshold still quoted from an instrument named
 SYNONYM_RELIEF = 0.1  # … and from a provision using the instruments' phrase for a practitioner's term
@@ -82,7 +83,9 @@ class Composer:
         self.words = WordWeights(u.text for u in store.units)
         self.rarity = self.words.rarity
         self.children: dict[tuple[str, str], list[Unit]] = {}
+        self.in_article: dict[tuple[str, str], list[Unit]] = {}
         for unit in store.units:
+            self.in_article.setdefault((unit.doc, article_of(unit.unit)), []).append(unit)
             if parent_of(unit.unit) != unit.unit:
                 self.children.setdefault((unit.doc, parent_of(unit.unit)), []).append(unit)
 
@@ -104,7 +107,8 @@ class Composer:
         near = near + self._clearly_stronger(question, near, close)
         selection = select_on_point(question, near, max_cited=self.settings.max_cited, margin=self.settings.cite_margin)
         cited = selection.cited + self._each_parts_best(asked or text, question, near, selection.cited)
-        cited = self._whole_lists(cited + self._articles_other_paragraphs(question, passages, cited))
+        cited = cited + self._articles_other_paragraphs(question, passages, cited)
+        cited = self._whole_lists(cited + self._referred_to(question, passages + (pool or []), cited))
         return Selection(cited=cited, related=[p for p in passages if p not in cited])
 
     def _whole_lists(self, cited: list[Passage]) -> list[Passage]:
@@ -147,6 +151,35 @@ class Composer:
                  and not p.explains_terms and not lists_elements(p)]
         strengths = {id(p): strength(p, question, top) for p in found}
         return sorted((p for p in found if strengths[id(p)] >= best - SIBLING_MARGIN), key=lambda p: -strengths[id(p)])
+
+    def _referred_to(self, question: Question, passages: list[Passage], cited: list[Passage]) -> list[Passage]:
+        """The provision a quoted one refers to ("… for the purposes set forth in article 68"; "In accordance
+        with article 69, paragraph 2, …"), its unit that addresses the question best, when nearly as strong as
+        the best quote (within `REFERRED_MARGIN`): "When can a survivor's testimony be heard in closed session?"
+        quotes art. 64(7), which refers to art. 68, and art. 68(2), its "in camera". Not from the Elements,
+        whose every crime refers to its Statute provision, nor from commentary."""
+        top = max(p.score for p in passages)
+        best = max(strength(p, question, top) for p in cited)
+        found = {(p.doc, p.unit): p for p in passages}
+        quoted = {(p.doc, p.unit) for p in cited}
+        added: list[Passage] = []
+        for passage in cited:
+            if lists_elements(passage) or is_commentary(passage):
+                continue
+            for reference in self.store.refers_to(passage.doc, passage.unit):
+                units = [u for u in self.in_article.get((reference.target_doc, article_of(reference.target)), [])
+                         if is_within(u.unit, reference.target) and (u.doc, u.unit) not in quoted]
+                if not units or len(units) > SHORT_LIST * 2:  # a whole long article is not one provision
+                    continue
+                candidates = [found[(u.doc, u.unit)] for u in units if (u.doc, u.unit) in found]
+                candidates += self.retriever.passages_of(question.text, [(u.doc, u.unit) for u in units
+                                                                         if (u.doc, u.unit) not in found])
+                candidates = [p for p in candidates if not p.explains_terms and not lists_elements(p)]
+                strongest = max(candidates, key=lambda p: strength(p, question, top), default=None)
+                if strongest is not None and strength(strongest, question, top) >= best - REFERRED_MARGIN:
+                    added.append(strongest)
+                    quoted.add((strongest.doc, strongest.unit))
+        return added
 
     @staticmethod
     def _clearly_stronger(question: Question, near: list[Passage], pool: list[Passage]) -> list[Passage]:
