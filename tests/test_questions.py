@@ -47,6 +47,8 @@ def test_question_kinds(question, kind):
     ("Does the ICC treat forced abortion as a crime?", "forced abortion"),
     ("Does the Statute regard forced nudity as sexual violence?", "forced nudity"),
     ("Do judges consider gender as an aggravating factor?", None),  # not asked as a crime
+    ("Is deliberately starving the civilian population a war crime?", None),  # conduct, not a term
+    ("Is forcibly transferring children a crime?", None),
 ])
 def test_the_term_a_concordance_question_asks_about(question, term):
     assert concordance_term(question) == term

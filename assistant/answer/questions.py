@@ -87,7 +87,7 @@ DEFINITION_QUESTION_OTHER = re.compile(
     re.IGNORECASE)
 # A verb in -ing with an object ("attacking a hospital", "forcing women to marry"), not a term ("trafficking in
 # persons", "forced marriage"): a description of conduct, which no instrument uses word for word.
-CONDUCT = re.compile(r"^\w+ing\s+(?!(?:in|of|for|by|with|into|on|as|and|or)\b)\w", re.IGNORECASE)
+CONDUCT = re.compile(r"^(?:\w+ly\s+)?\w+ing\s+(?!(?:in|of|for|by|with|into|on|as|and|or)\b)\w", re.IGNORECASE)
 LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 TRAILING_ARTICLE = re.compile(r"\s+(?:a|an|the)$", re.IGNORECASE)
 QUOTES = "“”\"'‘’"
@@ -152,5 +152,5 @@ def concordance_term(question: str) -> str | None:
     if not term or len(term.split()) > 5 or re.search(r"\b(?:it|this|that|they|there)\b", term, re.IGNORECASE):
         return None  # "Is it a crime …" is a follow-up, not a term to look up
     if CONDUCT.match(term):
-        return None  # "attacking a civilian hospital" describes conduct: the provisions on it answer, not its words
+        return None  # "(deliberately) attacking a civilian hospital" describes conduct: the provisions on it answer
     return term
