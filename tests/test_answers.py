@@ -437,6 +437,14 @@ def test_elements_that_lead_are_quoted_whole_with_their_footnotes(assistant):
     assert answer.citations[0].quote in assistant.store.unit("elements-of-crimes", "art. 7(1)(g)-1").full_text
 
 
+def test_elements_leading_an_answer_not_on_what_must_be_proved_bring_the_statute_crime(assistant):
+    answer = assistant.ask("Is deliberately starving the civilian population a war crime in an international armed "
+                           "conflict?")
+    units = [(c.doc, c.unit) for c in answer.citations]
+    assert units[:2] == [("elements-of-crimes", "art. 8(2)(b)(xxv)"), ("rome-statute", "art. 8(2)(b)(xxv)")]
+    assert "Intentionally using starvation of civilians as a method of warfare" in answer.answer
+
+
 def test_elements_lead_whole_even_when_the_question_asks_about_one_of_them(assistant):
     answer = assistant.ask("For an enforced prostitution charge as a crime against humanity, does anyone have to "
                            "have gained something from it?")

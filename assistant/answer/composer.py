@@ -108,6 +108,7 @@ class Composer:
         selection = select_on_point(question, near, max_cited=self.settings.max_cited, margin=self.settings.cite_margin)
         cited = selection.cited + self._each_parts_best(asked or text, question, near, selection.cited)
         cited = cited + self._articles_other_paragraphs(question, passages, cited)
+        cited = cited + self._crime_of_leading_elements(passages, cited, kind)
         cited = self._whole_lists(cited + self._referred_to(question, passages + (pool or []), cited))
         return Selection(cited=cited, related=[p for p in passages if p not in cited])
 
@@ -151,6 +152,20 @@ class Composer:
                  and not p.explains_terms and not lists_elements(p)]
         strengths = {id(p): strength(p, question, top) for p in found}
         return sorted((p for p in found if strengths[id(p)] >= best - SIBLING_MARGIN), key=lambda p: -strengths[id(p)])
+
+    def _crime_of_leading_elements(self, passages: list[Passage], cited: list[Passage],
+                                   kind: QuestionKind) -> list[Passage]:
+        """The Statute provision of the crime whose Elements lead the answer to a question that does not ask
+        what must be proved, when it was found: "Is starving civilians a war crime in an international armed
+        conflict?" quotes the Elements of the war crime of starvation, then art. 8(2)(b)(xxv), "Intentionally
+        using starvation of civilians as a method of warfare …", which the lead names. (For a question on what
+        must be proved, the lead names the provision and the Elements answer.)"""
+        if kind is QuestionKind.ELEMENTS or not lists_elements(cited[0]):
+            return []
+        crime = self._crime_provision(cited[0])
+        if crime is None or (crime.doc, crime.unit) in {(p.doc, p.unit) for p in cited}:
+            return []
+        return [p for p in passages if (p.doc, p.unit) == (crime.doc, crime.unit)][:1]
 
     def _referred_to(self, question: Question, passages: list[Passage], cited: list[Passage]) -> list[Passage]:
         """The provision a quoted one refers to ("… for the purposes set forth in article 68"; "In accordance
