@@ -19,7 +19,7 @@ from assistant.terms import content_stems
 
 LAW = ("treaty", "icc-instrument", "upload")  # uploads are the user's own material: not demoted
 DEFINES = re.compile(r"\bmeans\b|\brefers to\b|\bit is understood that\b|\bshall mean\b", re.IGNORECASE)
-COMMENTARY_PENALTY = 0.5  # commentary addresses a question of law only when no provision does
+COMMENTARY_PENALTY = 0.4  # commentary addresses a question of law only when no provision does
 LAW_MARGIN = 0.3  # a provision this close to the best commentary leads the answer before it
 KIND_BONUS = 0.3  # the Elements of a crime, for a question on what must be proved
 DEFINITION_BONUS = 0.15
