@@ -494,6 +494,12 @@ def test_the_provision_a_quoted_one_refers_to_is_quoted_when_it_answers_nearly_a
     assert "in camera" in answer.answer
 
 
+def test_an_investigation_without_a_referral_is_answered_by_the_prosecutors_proprio_motu_power(assistant):
+    answer = assistant.ask("Can the Prosecutor open an investigation without a referral?")
+    assert (answer.citations[0].doc, answer.citations[0].unit) == ("rome-statute", "art. 15(1)")
+    assert "may initiate investigations proprio motu" in answer.lead
+
+
 def test_a_list_brought_whole_by_two_of_its_items_follows_the_item_that_leads(assistant):
     composer = assistant.composer
     rules = "rules-of-procedure-and-evidence"
