@@ -500,12 +500,12 @@ def test_an_investigation_without_a_referral_is_answered_by_the_prosecutors_prop
     assert "may initiate investigations proprio motu" in answer.lead
 
 
-def test_a_list_brought_whole_by_two_of_its_items_follows_the_item_that_leads(assistant):
+def test_a_list_brought_whole_by_two_of_its_items_leaves_the_lead_and_what_follows_it_in_place(assistant):
     composer = assistant.composer
     rules = "rules-of-procedure-and-evidence"
     cited = [composer._passage(assistant.store.unit(rules, unit)) for unit in ("rule 70(d)", "rule 71", "rule 70(b)")]
     whole = [p.unit for p in composer._whole_lists(cited)]
-    assert whole == ["rule 70(d)", "rule 70", "rule 70(a)", "rule 70(b)", "rule 70(c)", "rule 71"]
+    assert whole == ["rule 70(d)", "rule 71", "rule 70", "rule 70(a)", "rule 70(b)", "rule 70(c)"]
 
 
 def test_of_a_long_list_only_the_items_asked_about_follow_it(assistant):

@@ -148,7 +148,8 @@ def test_crimes_committed_before_the_statute_entered_into_force_find_its_tempora
 
 
 def test_vulnerable_victims_find_the_rule_on_the_needs_of_children_elderly_and_disabled_victims(assistant):
-    passages = assistant.retrieve("What do the Rules require the Court to consider for vulnerable victims and witnesses?")
+    passages = assistant.retrieve("What do the Rules require the Court to consider for vulnerable victims and "
+                                  "witnesses?")
     assert (passages[0].doc, passages[0].unit) == ("rules-of-procedure-and-evidence", "rule 86")
 
 

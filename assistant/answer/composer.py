@@ -129,9 +129,9 @@ class Composer:
                     or any(announces_list(item.text) for item in items)):  # art. 8(2)'s (a)–(f) are lists themselves
                 whole.append(passage)
                 continue
-            if passage is quoted[0]:
-                if passage is cited[0]:  # the answer's lead stays first: the list follows it
-                    whole.append(passage)
+            if passage is cited[0]:  # the answer's lead stays first; its list comes where its next item was
+                whole.append(passage)
+            if passage is (quoted[1] if quoted[0] is cited[0] else quoted[0]):
                 whole.append(self._passage(chapeau, scored_as=passage))
                 own = {p.unit: p for p in quoted}
                 whole += [own.get(item.unit) or self._passage(item, scored_as=passage) for item in items]
