@@ -241,6 +241,9 @@ class Retriever:
         self.sources = {s.id: s for s in sources}
         self.unit_position = {(u.doc, u.unit): i for i, u in enumerate(store.units)}
         self.chunk_position = {c.id: i for i, c in enumerate(store.chunks)}
+        self.chunks_of_unit: dict[int, list[int]] = {}  # a unit's chunk positions, for the cosine of a named unit
+        for position, chunk in enumerate(store.chunks):
+            self.chunks_of_unit.setdefault(self.unit_position[(chunk.doc, chunk.unit)], []).append(position)
         self.chunk_docs = np.array([c.doc for c in store.chunks])
         self.text_chunks = np.array([c.kind == "text" for c in store.chunks])  # titles are for the embedder
         self.indexed_docs = set(self.chunk_docs.tolist())
@@ -480,12 +483,10 @@ class Retriever:
 
     def _fill_dense(self, units: list[int], query_vector: np.ndarray, best_dense: dict[int, float]) -> None:
         """Cosine of named units the dense search did not reach, from the vectors already in memory."""
-        wanted = {(self.store.units[u].doc, self.store.units[u].unit): u for u in units if u not in best_dense}
-        for position, chunk in enumerate(self.store.chunks):
-            u = wanted.get((chunk.doc, chunk.unit))
-            if u is not None:
-                cosine = float(self.store.vectors[position] @ query_vector)
-                best_dense[u] = max(best_dense.get(u, -1.0), cosine)
+        for u in units:
+            positions = self.chunks_of_unit.get(u)
+            if u not in best_dense and positions:
+                best_dense[u] = max(-1.0, max(float(self.store.vectors[p] @ query_vector) for p in positions))
 
     def _passage(self, u: int, score: float, dense: float, lexical: float, exact: bool) -> Passage:
         unit = self.store.units[u]
