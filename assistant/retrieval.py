@@ -22,7 +22,7 @@ from assistant.glossary import english_words, load_glossary
 from assistant.index import SearchableStore
 from assistant.locators import bracket_suffix, is_article, is_within, parent_of, without_elements_suffix
 from assistant.models import CRIME_ELEMENTS, Passage, Source, Unit, alias_pattern
-from assistant.terms import STEMMER, content_stems
+from assistant.terms import QUESTION_WORDS, STEMMER, content_stems
 
 ARTICLE_REF = re.compile(
     r"\b(?:articles?|arts?\.?)\s*(\d+|[IVX]+\b)(\s*(?:bis|ter|quater)\b)?((?:\s*\(\s*[0-9a-z]{1,6}\s*\))*)(\s*-\s*\d)?",
@@ -107,8 +107,16 @@ def expand_query(question: str, synonyms: dict[str, list[str]]) -> str:
     lowered = question.lower()
     extra = [w for key in synonyms_used(question, synonyms) for w in synonyms[key]]
     extra += [f"{m.group(1)}iz{m.group(2)}" for m in BRITISH_SPELLING.finditer(lowered)]
+    searched = without_question_words(question)
     # the question's own words count twice, so that added words help without taking over
-    return question if not extra else f"{question} {question} {' '.join(extra)}"
+    return searched if not extra else f"{searched} {searched} {' '.join(extra)}"
+
+
+def without_question_words(question: str) -> str:
+    """The question without the words that ask it ("How", "does", "can", "must"): provisions seldom use them,
+    so BM25 weighs them as rare, and "How does WIGJ apply intersectionality …?" found first the paragraph that
+    says "how" twice."""
+    return QUESTION_WORDS.sub("", question)
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,10 @@ QUESTION_STOPWORDS = STOPWORDS | frozenset(
     "even though although never ever still really just exactly actually already anyone someone whether"
     .split()
 )
+ASKING = ("how what why whether can could did do does would should must might "
+          "been were just really actually exactly already even ever still though although someone anyone "
+          "i me my you your we our")
+QUESTION_WORDS = re.compile(rf"\b(?:{'|'.join(ASKING.split())})\b", re.IGNORECASE)
 
 
 def _words(text: str, parts: bool = False) -> list[str]:

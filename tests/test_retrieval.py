@@ -142,6 +142,21 @@ def test_a_practitioners_phrase_is_expanded_only_when_its_words_follow_each_othe
     assert "statute" not in expand_query("Is there a time limit for the defence's prosecution response?", synonyms)
 
 
+def test_the_words_that_ask_a_question_are_not_searched_for():
+    searched = expand_query("How does WIGJ apply intersectionality? Can she testify?", {})
+    assert searched.split() == ["WIGJ", "apply", "intersectionality?", "she", "testify?"]
+
+
+def test_words_that_also_state_conditions_in_provisions_are_still_searched_for():
+    question = "When may a victim who is a child be heard?"
+    assert expand_query(question, {}) == question
+
+
+def test_how_a_commentator_applies_a_concept_finds_its_paragraph_on_its_own_work(assistant):
+    passages = assistant.retrieve("How does WIGJ apply intersectionality in its work with the ICC?")
+    assert ("wigj-focus-areas", "Intersectionality, para. 3") in [(p.doc, p.unit) for p in passages]
+
+
 def test_crimes_committed_before_the_statute_entered_into_force_find_its_temporal_jurisdiction(assistant):
     passages = assistant.retrieve("Can the ICC try rapes committed in 1995?")
     assert (passages[0].doc, passages[0].unit) == ("rome-statute", "art. 11(1)")
