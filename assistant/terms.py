@@ -20,6 +20,10 @@ class _EnglishStemmer:
     BRITISH = re.compile(r"isation(s?)$")  # "sterilisation" is stemmed as "sterilization" is: "steril"
     NOUN_OF_VERB = "at"  # "starvation" → "starvat", "starving" → "starv": one stem, "starv"
     SHORTEST_VERB = 5  # … only for a stem that long without it ("combat" stays "combat")
+    # a verb and its noun that Snowball stems apart: "decides"/"decision", "concludes"/"conclusion",
+    # "admit"/"admission", "detain"/"detention"
+    NOUN_STEMS = (("cis", "cid"), ("vis", "vid"), ("clus", "clud"), ("miss", "mit"), ("detent", "detain"),
+                  ("retent", "retain"))
 
     def __init__(self) -> None:
         self._snowball = Stemmer.Stemmer("english")
@@ -31,6 +35,9 @@ class _EnglishStemmer:
         stem = self._snowball.stemWord(self.BRITISH.sub(r"ization\1", word))
         if stem.endswith(self.NOUN_OF_VERB) and len(stem) - len(self.NOUN_OF_VERB) >= self.SHORTEST_VERB:
             return stem[: -len(self.NOUN_OF_VERB)]
+        for noun, verb in self.NOUN_STEMS:
+            if stem.endswith(noun) and (len(stem) >= len(noun) + 2 or len(noun) > 4):
+                return stem[: -len(noun)] + verb
         return stem
 
     def stemWords(self, words: list[str]) -> list[str]:

@@ -91,6 +91,17 @@ def test_a_verb_and_its_noun_in_ation_and_british_and_american_spellings_share_a
     assert content_stems("combat") == {"combat"}  # a short stem keeps its "at"
 
 
+def test_a_verb_and_its_noun_that_snowball_stems_apart_share_a_stem():
+    for verb, noun in (("decides", "decision"), ("concludes", "conclusion"), ("admit", "admission"),
+                       ("detain", "detention"), ("provide", "provision")):
+        assert STEMMER.stemWord(verb) == STEMMER.stemWord(noun), (verb, noun)
+
+
+def test_victims_told_of_a_decision_not_to_investigate_are_answered_by_the_rule_on_notifying_them(assistant):
+    answer = assistant.ask("Must victims be told if the Prosecutor decides not to investigate or prosecute?")
+    assert (answer.citations[0].doc, answer.citations[0].unit) == ("rules-of-procedure-and-evidence", "rule 92(2)")
+
+
 def test_internal_and_international_are_different_words():
     assert content_stems("internal armed conflict") & content_stems("international") == set()
     internal, international = STEMMER.stemWords(["internal", "international"])  # as BM25 indexes them
