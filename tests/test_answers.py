@@ -535,6 +535,13 @@ def test_a_short_sentence_that_restates_the_question_is_quoted_with_the_one_that
            "domination by one gender group over another" in answer.citations[0].quote
 
 
+def test_a_question_asking_what_a_commentator_says_quotes_more_of_its_paragraphs(assistant):
+    answer = assistant.ask("How does WIGJ apply intersectionality in its work with the ICC?")
+    quoted = [(c.doc, c.unit) for c in answer.citations]
+    assert ("wigj-focus-areas", "Intersectionality, para. 3") in quoted  # "a practical operational lens"
+    assert all(doc == "wigj-focus-areas" for doc, _ in quoted)
+
+
 def test_elements_that_lead_name_the_statute_provision_of_the_crime(assistant):
     answer = assistant.ask("What must be proven for rape as a crime against humanity?")
     assert answer.lead.startswith("What must be proved for the crime against humanity of rape (a crime under Rome "

@@ -28,6 +28,7 @@ FORUM_BONUS = 0.15  # a provision of the court's instruments, for a question nam
 UNASKED_PENALTY = 0.3  # a provision protecting persons the question does not name (GC III's prisoners of war)
 OFF_SUBJECT_PENALTY = 1.0  # a provision on one matter the question does not name (art. 85: a wrongful arrest)
 NAMED_MARGIN = 0.5  # a question naming several instruments quotes each one's strongest provision this close
+NAMED_COMMENTARY_MARGIN = 0.25  # a question asking what a commentary says quotes its paragraphs this close
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,8 @@ def select_on_point(question: Question, passages: list[Passage], *, max_cited: i
     for passage in ranked[1:]:
         if len(cited) >= max_cited and not passage.exact:
             continue
-        if passage.exact or strengths[id(passage)] >= best - margin:
+        asked_of = is_commentary(passage) and passage.doc in question.named_docs  # "According to WIGJ, …"
+        if passage.exact or strengths[id(passage)] >= best - (NAMED_COMMENTARY_MARGIN if asked_of else margin):
             cited.append(passage)
     if len(question.named_docs) > 1:  # "… both prohibited by Geneva law and punishable at the ICC?": each has its say
         for doc in sorted(question.named_docs - {p.doc for p in cited}):
