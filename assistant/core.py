@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 from assistant.answer.composer import Composer
 from assistant.answer.extractive import decline
 from assistant.answer.questions import QuestionKind, concordance_term, question_kind
+from assistant.answer.select import Selection
 from assistant.config import Settings
-from assistant.conflicts import conflict_of, without_conflict
+from assistant.conflicts import conflict_of, conflict_of_provision, without_conflict
 from assistant.corpus.manifest import load_manifest
 from assistant.embedding import embedder_of, relevance_embedder_of
 from assistant.errors import InvalidQuestionError
@@ -137,7 +138,8 @@ class Assistant:
         if language == ENGLISH and self.english is not None:
             return self.english.retrieve(question, doc=doc, k=k, history=history)
         docs, uploads = self._docs(doc)
-        query, _, carried, counterparts = self._standalone(text, history) if language == ENGLISH else (text, "", [], [])
+        query, _, carried, counterparts, _ = self._standalone(text, history) if language == ENGLISH else (
+            text, "", [], [], [])
         return self._search(query, docs, uploads, k, carried, counterparts, language)[0]
 
     def _standalone(self, text: str, history: list[str | Turn] | None):
@@ -145,15 +147,20 @@ class Assistant:
         gender apartheid); a follow-up ("And in a non-international armed conflict?") with the subject
         of the question before it (or as an LLM backend rewrites it), the provisions its answer cited,
         and those provisions' counterparts in the kind of armed conflict the follow-up asks about.
-        Returns (query, notice, carried, counterparts)."""
+        Returns (query, notice, carried, counterparts, alone): `alone`, the crimes cited that the Statute lists for
+        the other kind of conflict only, which the treaties of the kind asked about are searched for instead."""
         if not history or not is_follow_up(text):
-            return text, "", [], []
+            return text, "", [], [], []
         turns = [h if isinstance(h, Turn) else Turn(question=h) for h in history]
         previous = [clean_question(t.question, self.settings.max_question_chars) for t in turns]
         standalone, notice = self.generator.condense(text, previous) if self.generator else (None, "")
-        carried, counterparts = in_the_conflict_asked(text, turns[-1].cited, self.store)
-        subject = previous[-1] if conflict_of(text) is None else without_conflict(previous[-1])  # asks of another
-        return standalone or f"{text} {subject_of(subject)}", notice, carried, counterparts
+        carried, counterparts, alone = in_the_conflict_asked(text, turns[-1].cited, self.store)
+        asked = conflict_of(text)
+        subject = previous[-1] if asked is None else without_conflict(previous[-1])  # asks of another
+        # a crime the Statute lists for the other kind of conflict alone: what the treaty of this kind says of it
+        treaties = [s.short_title for s in self.sources if alone and asked and conflict_of(s.title) == asked]
+        query = standalone or " ".join([text, subject_of(subject), *treaties])
+        return query, notice, carried, counterparts, alone
 
     def _search(self, query: str, docs: list[str] | None, uploads: bool, k: int | None,
                 carried: list[tuple[str, str]] | None = None, counterparts: list[tuple[str, str]] | None = None,
@@ -227,9 +234,14 @@ class Assistant:
             yield self._english_only(text, detected)
             return
         english = detected == ENGLISH
-        query, notice, carried, counterparts = self._standalone(text, history) if english else (text, "", [], [])
+        query, notice, carried, counterparts, alone = self._standalone(text, history) if english else (
+            text, "", [], [], [])
         pool: list[Passage] = []
         passages, retrieval = self._search(query, docs, uploads, k, carried, counterparts, detected, pool)
+        other_conflict = [p for p in passages if (p.doc, p.unit) in alone]  # listed, not quoted: not what is asked
+        if other_conflict:
+            passages = [p for p in passages if p not in other_conflict]
+            notice = " ".join(n for n in (notice, self._one_conflict_only(other_conflict, conflict_of(text))) if n)
         instruments = self._instrument_names(docs, uploads)
         kind = question_kind(text, detected)
         answer = self._decline_reason(text, query, docs, passages, retrieval, instruments, language,
@@ -242,6 +254,7 @@ class Assistant:
             shown = {(p.doc, p.unit) for p in passages}
             selection = self.composer.select(weighed, passages, kind, asked=text if english else weighed,
                                              pool=[p for p in pool if (p.doc, p.unit) not in shown])
+            selection = Selection(cited=selection.cited, related=other_conflict + selection.related)
             if self.generator is None:
                 answer = self.composer.compose(text, passages, kind, selection, docs, language,
                                                words="" if english else weighed)
@@ -317,6 +330,13 @@ class Assistant:
         packaged model's best in the documents searched."""
         relevance = self.retriever.relevance(query, docs)
         return max(p.dense for p in passages) if relevance is None else relevance
+
+    def _one_conflict_only(self, crimes: list[Passage], asked: str) -> str:
+        """What a follow-up asking about the other kind of armed conflict is told of the crimes it leaves out."""
+        kinds = {conflict_of_provision(p) for p in crimes} - {None, asked}
+        return load_prompt("notice_one_conflict_only").format(
+            provisions="; ".join(f"{self._short_title(p.doc)}, {p.unit}" for p in crimes),
+            kind=kinds.pop(), asked=asked) if len(kinds) == 1 else ""
 
     def _short_title(self, doc: str) -> str:
         return next((s.short_title for s in self.sources if s.id == doc), doc)

@@ -5,6 +5,7 @@ liable for rapes by his troops?" after a question on gender apartheid)?"""
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from assistant.conflicts import conflict_of, conflict_of_provision
 from assistant.index import IndexStore
@@ -45,27 +46,35 @@ COUNTERPART_SIMILARITY = 0.4  # share of their own words two provisions must hav
 WAR_CRIME_SIMILARITY = 0.35
 
 
-def in_the_conflict_asked(question: str, cited: list[tuple[str, str]],
-                          store: IndexStore) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """The provisions an earlier answer cited, split in two: those the follow-up leaves as they are, and
+class InTheConflictAsked(NamedTuple):
+    kept: list[tuple[str, str]]  # cited provisions the follow-up leaves as they are
+    counterparts: list[tuple[str, str]]  # the same crimes in the kind of armed conflict it asks about
+    alone: list[tuple[str, str]]  # cited crimes of the other kind of conflict that have no counterpart
+
+
+def in_the_conflict_asked(question: str, cited: list[tuple[str, str]], store: IndexStore) -> InTheConflictAsked:
+    """The provisions an earlier answer cited, split in three: those the follow-up leaves as they are,
     the same crimes in the kind of armed conflict the follow-up asks about ("And in a non-international
-    armed conflict?" after art. 8(2)(b)(xxii) → art. 8(2)(e)(vi)): what it asks about by name."""
+    armed conflict?" after art. 8(2)(b)(xxii) → art. 8(2)(e)(vi)): what it asks about by name, and the crimes
+    that have none there (starvation, art. 8(2)(b)(xxv), in this edition of the Statute)."""
     asked = conflict_of(question)
     if asked is None and WAR_CRIME.search(question):  # "Is it also a war crime?" after a crime against humanity
-        return list(cited), _war_crimes_of(cited, store)
+        return InTheConflictAsked(list(cited), _war_crimes_of(cited, store), [])
     kept: list[tuple[str, str]] = []
     counterparts: list[tuple[str, str]] = []
+    alone: list[tuple[str, str]] = []
     for doc, locator in cited:
         unit = store.unit(doc, locator) if asked else None
         other = unit is not None and conflict_of_provision(unit) not in (None, asked)
         counterpart = _counterpart(unit, asked, store) if other else None
         if other and counterpart is None:  # a crime of the other kind of conflict alone: not what is asked
+            alone.append((doc, locator))
             continue
         if counterpart is None:
             kept.append((doc, locator))
         elif (counterpart.doc, counterpart.unit) not in counterparts:
             counterparts.append((counterpart.doc, counterpart.unit))
-    return [ref for ref in kept if ref not in counterparts], counterparts
+    return InTheConflictAsked([ref for ref in kept if ref not in counterparts], counterparts, alone)
 
 
 def _war_crimes_of(cited: list[tuple[str, str]], store: IndexStore) -> list[tuple[str, str]]:

@@ -66,6 +66,17 @@ def test_a_follow_up_on_the_other_kind_of_conflict_answers_with_the_same_crime_t
     assert "art. 8(2)(b)(xxii)-2" not in [c.unit for c in follow_up.citations]
 
 
+def test_a_crime_listed_for_the_other_kind_of_conflict_only_is_said_so_and_the_treaty_on_this_kind_answers(
+        assistant):
+    first = assistant.ask("Is starving civilians a war crime in an international armed conflict?")
+    follow_up = assistant.ask("And in a non-international armed conflict?", history=[Turn.of(first)])
+    assert (follow_up.citations[0].doc, follow_up.citations[0].unit) == ("additional-protocol-ii", "art. 14")
+    assert "art. 8(2)(b)(xxv)" not in [c.unit for c in follow_up.citations]  # listed as related, not quoted
+    assert ("rome-statute", "art. 8(2)(b)(xxv)") in [(r.doc, r.unit) for r in follow_up.related]
+    assert "Rome Statute, art. 8(2)(b)(xxv)" in follow_up.notice
+    assert "a crime in an international armed conflict only" in follow_up.notice
+
+
 def test_asked_whether_a_crime_against_humanity_is_also_a_war_crime_the_answer_quotes_the_war_crimes(assistant):
     first = assistant.ask("How does the Rome Statute define forced pregnancy?")
     assert first.citations[0].unit == "art. 7(2)(f)"
@@ -76,7 +87,7 @@ def test_asked_whether_a_crime_against_humanity_is_also_a_war_crime_the_answer_q
 
 def test_the_war_crimes_of_a_crime_against_humanity_are_those_that_refer_to_it_or_repeat_its_words(assistant):
     def war_crimes(cited):
-        return in_the_conflict_asked("Is it also a war crime?", [cited], assistant.store)[1]
+        return in_the_conflict_asked("Is it also a war crime?", [cited], assistant.store).counterparts
 
     assert war_crimes(("elements-of-crimes", "art. 7(1)(g)-2")) == [("elements-of-crimes", "art. 8(2)(b)(xxii)-2"),
                                                                    ("elements-of-crimes", "art. 8(2)(e)(vi)-2")]
@@ -86,7 +97,7 @@ def test_the_war_crimes_of_a_crime_against_humanity_are_those_that_refer_to_it_o
 
 
 def test_the_same_crime_in_the_other_conflict_is_found_by_its_words(assistant):
-    kept, counterparts = in_the_conflict_asked(
+    kept, counterparts, _ = in_the_conflict_asked(
         "And what about in a non-international armed conflict?",
         [("rome-statute", "art. 7(1)(g)"), ("rome-statute", "art. 8(2)(b)(xxii)")], assistant.store)
     assert kept == [("rome-statute", "art. 7(1)(g)")]  # names no kind of conflict: kept as it is
@@ -96,9 +107,10 @@ def test_the_same_crime_in_the_other_conflict_is_found_by_its_words(assistant):
 def test_the_same_war_crime_in_the_other_conflict_is_found_by_its_own_elements(assistant):
     elements = "elements-of-crimes"
     asked = "And in a non-international armed conflict?"
-    _, outrages = in_the_conflict_asked(asked, [(elements, "art. 8(2)(b)(xxi)")], assistant.store)
+    outrages = in_the_conflict_asked(asked, [(elements, "art. 8(2)(b)(xxi)")], assistant.store).counterparts
     assert outrages == [(elements, "art. 8(2)(c)(ii)")]  # outrages upon personal dignity, in common article 3
-    kept, starvation = in_the_conflict_asked(asked, [(elements, "art. 8(2)(b)(xxv)")], assistant.store)
+    kept, starvation, alone = in_the_conflict_asked(asked, [(elements, "art. 8(2)(b)(xxv)")], assistant.store)
     assert kept == [] and starvation == []  # this Statute lists starvation only for an international conflict;
     # its two elements on the armed conflict made it the counterpart of attacking civilians (art. 8(2)(e)(i))
+    assert alone == [(elements, "art. 8(2)(b)(xxv)")]
 
