@@ -542,6 +542,11 @@ def test_a_question_asking_what_a_commentator_says_quotes_more_of_its_paragraphs
     assert all(doc == "wigj-focus-areas" for doc, _ in quoted)
 
 
+def test_a_commentators_definition_is_quoted_alone(assistant):
+    answer = assistant.ask("What does WIGJ mean by gender apartheid?")
+    assert [(c.doc, c.unit) for c in answer.citations] == [("wigj-focus-areas", "Gender apartheid, para. 1")]
+
+
 def test_elements_that_lead_name_the_statute_provision_of_the_crime(assistant):
     answer = assistant.ask("What must be proven for rape as a crime against humanity?")
     assert answer.lead.startswith("What must be proved for the crime against humanity of rape (a crime under Rome "

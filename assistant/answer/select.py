@@ -132,7 +132,9 @@ def select_on_point(question: Question, passages: list[Passage], *, max_cited: i
     for passage in ranked[1:]:
         if len(cited) >= max_cited and not passage.exact:
             continue
-        asked_of = is_commentary(passage) and passage.doc in question.named_docs  # "According to WIGJ, …"
+        # "According to WIGJ, …" (not "How does WIGJ define …?": one definition answers)
+        asked_of = (is_commentary(passage) and passage.doc in question.named_docs
+                    and question.kind is not QuestionKind.DEFINITION)
         if passage.exact or strengths[id(passage)] >= best - (NAMED_COMMENTARY_MARGIN if asked_of else margin):
             cited.append(passage)
     if len(question.named_docs) > 1:  # "… both prohibited by Geneva law and punishable at the ICC?": each has its say
