@@ -56,17 +56,27 @@ EVENT_YEAR = re.compile(r"\b(?:in|during|before|between|since|from|around) (?:th
 ROME_STATUTE_IN_FORCE = 2002  # 1 July 2002: the Court judges only crimes committed after it (art. 11, art. 24)
 
 
+UNDER_18, UNDER_15 = "under the age of 18", "under the age of fifteen years"
+IN_FORCE = "entry into force of this Statute"  # art. 11(1): "crimes committed after the entry into force …"
+
+
 def _age_in_the_instruments_words(age: re.Match[str]) -> str:
     years = int(age.group(1) or age.group(2))
-    words = "under the age of 18 under eighteen child" if years < 18 else age.group(0)
-    return f"{words} under the age of fifteen years" if years < 15 else words
+    words = f"{UNDER_18} under eighteen child" if years < 18 else age.group(0)
+    return f"{words} {UNDER_15}" if years < 15 else words
 
 
 def _year_in_the_instruments_words(year: re.Match[str]) -> str:
     number = int(year.group(1))  # "before 2002" is before 1 July 2002 too; "in 2002" may be after it
     before_2002 = number == ROME_STATUTE_IN_FORCE and year.group(0).lower().startswith("before")
     before = number < ROME_STATUTE_IN_FORCE or before_2002
-    return f"{year.group(0)} before the entry into force of this Statute" if before else year.group(0)
+    return f"{year.group(0)} before the {IN_FORCE}" if before else year.group(0)
+
+
+def instruments_phrases_in(question: str) -> list[str]:
+    """The instruments' phrases that `in_the_instruments_words` put in a question ("under the age of 18")."""
+    lowered = question.lower()
+    return [phrase.lower() for phrase in (UNDER_18, UNDER_15, IN_FORCE) if phrase.lower() in lowered]
 
 
 def in_the_instruments_words(question: str) -> str:

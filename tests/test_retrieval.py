@@ -173,6 +173,12 @@ def test_crimes_committed_before_the_statute_entered_into_force_find_its_tempora
     assert (passages[0].doc, passages[0].unit) == ("rome-statute", "art. 11(1)")
 
 
+def test_crimes_committed_before_the_statute_entered_into_force_are_answered_by_its_temporal_jurisdiction(
+        assistant):
+    answer = assistant.ask("Can the ICC try crimes committed before 2002?")  # art. 11(1) is at cosine 0.43
+    assert (answer.citations[0].doc, answer.citations[0].unit) == ("rome-statute", "art. 11(1)")
+
+
 def test_vulnerable_victims_find_the_rule_on_the_needs_of_children_elderly_and_disabled_victims(assistant):
     passages = assistant.retrieve("What do the Rules require the Court to consider for vulnerable victims and "
                                   "witnesses?")

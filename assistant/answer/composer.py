@@ -42,6 +42,7 @@ from assistant.retrieval import (
     forum_documents,
     hinted_documents,
     in_the_instruments_words,
+    instruments_phrases_in,
     synonyms_used,
     without_instrument_names,
 )
@@ -244,9 +245,11 @@ class Composer:
         return any(phrase in text for phrase in phrases)
 
     def _instruments_phrases(self, text: str) -> list[str]:
-        """The instruments' phrases (two words or more) for the practitioners' terms the question uses."""
+        """The instruments' phrases (two words or more) for the practitioners' terms the question uses, and for a
+        child's age or a year before the Statute entered into force ("before the entry into force of this Statute")."""
         synonyms = self.retriever.synonyms
-        return [w.lower() for key in synonyms_used(text, synonyms) for w in synonyms[key] if len(w.split()) > 1]
+        return [w.lower() for key in synonyms_used(text, synonyms) for w in synonyms[key] if len(w.split()) > 1] + \
+            instruments_phrases_in(text)
 
     def _threshold(self, passage: Passage, named_docs: frozenset[str]) -> float:
         """How close a provision must be to be quoted. A provision of an instrument the question names
