@@ -179,6 +179,11 @@ def test_crimes_committed_before_the_statute_entered_into_force_are_answered_by_
     assert (answer.citations[0].doc, answer.citations[0].unit) == ("rome-statute", "art. 11(1)")
 
 
+def test_a_family_member_accompanying_a_witness_is_the_rule_on_who_may_attend_the_testimony(assistant):
+    answer = assistant.ask("Can a family member accompany a survivor when she testifies?")
+    assert [(c.doc, c.unit) for c in answer.citations][:1] == [("rules-of-procedure-and-evidence", "rule 88(2)")]
+
+
 def test_vulnerable_victims_find_the_rule_on_the_needs_of_children_elderly_and_disabled_victims(assistant):
     passages = assistant.retrieve("What do the Rules require the Court to consider for vulnerable victims and "
                                   "witnesses?")
