@@ -184,6 +184,11 @@ def test_a_family_member_accompanying_a_witness_is_the_rule_on_who_may_attend_th
     assert [(c.doc, c.unit) for c in answer.citations][:1] == [("rules-of-procedure-and-evidence", "rule 88(2)")]
 
 
+def test_bombing_a_maternity_ward_in_a_civil_war_is_the_war_crime_of_attacking_hospitals_there(assistant):
+    answer = assistant.ask("Is bombing a maternity ward in a civil war a war crime?")
+    assert [(c.doc, c.unit) for c in answer.citations][:1] == [("rome-statute", "art. 8(2)(e)(iv)")]
+
+
 def test_vulnerable_victims_find_the_rule_on_the_needs_of_children_elderly_and_disabled_victims(assistant):
     passages = assistant.retrieve("What do the Rules require the Court to consider for vulnerable victims and "
                                   "witnesses?")
