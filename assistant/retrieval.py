@@ -504,7 +504,7 @@ class Retriever:
         for u in units:
             positions = self.chunks_of_unit.get(u)
             if u not in best_dense and positions:
-                best_dense[u] = max(-1.0, max(float(self.store.vectors[p] @ query_vector) for p in positions))
+                best_dense[u] = max(float(self.store.vectors[p] @ query_vector) for p in positions)
 
     def _passage(self, u: int, score: float, dense: float, lexical: float, exact: bool) -> Passage:
         unit = self.store.units[u]

@@ -21,9 +21,9 @@ class _EnglishStemmer:
     NOUN_OF_VERB = "at"  # "starvation" → "starvat", "starving" → "starv": one stem, "starv"
     SHORTEST_VERB = 5  # … only for a stem that long without it ("combat" stays "combat")
     # a verb and its noun that Snowball stems apart: "decides"/"decision", "concludes"/"conclusion",
-    # "admit"/"admission", "detain"/"detention"
-    NOUN_STEMS = (("cis", "cid"), ("vis", "vid"), ("clus", "clud"), ("miss", "mit"), ("detent", "detain"),
-                  ("retent", "retain"))
+    # "admit"/"admission" by the end of the noun's stem, in a stem two letters longer at least …
+    NOUN_ENDINGS = (("cis", "cid"), ("vis", "vid"), ("clus", "clud"), ("miss", "mit"))
+    NOUN_STEMS = {"detent": "detain", "retent": "retain"}  # … and "detain"/"detention" by the whole stem
 
     def __init__(self) -> None:
         self._snowball = Stemmer.Stemmer("english")
@@ -35,10 +35,10 @@ class _EnglishStemmer:
         stem = self._snowball.stemWord(self.BRITISH.sub(r"ization\1", word))
         if stem.endswith(self.NOUN_OF_VERB) and len(stem) - len(self.NOUN_OF_VERB) >= self.SHORTEST_VERB:
             return stem[: -len(self.NOUN_OF_VERB)]
-        for noun, verb in self.NOUN_STEMS:
-            if stem.endswith(noun) and (len(stem) >= len(noun) + 2 or len(noun) > 4):
+        for noun, verb in self.NOUN_ENDINGS:
+            if stem.endswith(noun) and len(stem) >= len(noun) + 2:
                 return stem[: -len(noun)] + verb
-        return stem
+        return self.NOUN_STEMS.get(stem, stem)
 
     def stemWords(self, words: list[str]) -> list[str]:
         return [self.stemWord(word) for word in words]
@@ -49,18 +49,19 @@ STEMMER = _EnglishStemmer()
 # for a definition or name a provision ("how does the Statute define …", "under which article …"),
 # which would otherwise pull in every "as defined in article 7" and the Rules' use-of-terms rule.
 STOPWORDS = frozenset(STOPWORDS_EN) | frozenset("define defined defines definition article articles icc".split())
-# Also left out when matching a question's words with a provision's sentences: question words, modal
-# verbs and the words that name provisions, which say nothing about what the provision is about.
-QUESTION_STOPWORDS = STOPWORDS | frozenset(
-    "about all any art article been can could did do does from he her his how i its may me might must my our "
-    "rule shall she should so than them those under we were what when where which who whom why would you your "
-    "even though although never ever still really just exactly actually already anyone someone whether"
-    .split()
+# The words that ask a question, left out of its BM25 query: provisions seldom use them ("who", "when", "may" and
+# "shall" stay there, as provisions say with them whom they cover and on what condition).
+ASKING = frozenset(
+    "how what why whether can could did do does would should must might been were just really actually exactly "
+    "already even ever still though although someone anyone i me my you your we our".split()
 )
-ASKING = ("how what why whether can could did do does would should must might "
-          "been were just really actually exactly already even ever still though although someone anyone "
-          "i me my you your we our")
-QUESTION_WORDS = re.compile(rf"\b(?:{'|'.join(ASKING.split())})\b", re.IGNORECASE)
+QUESTION_WORDS = re.compile(rf"\b(?:{'|'.join(sorted(ASKING))})\b", re.IGNORECASE)
+# Also left out when matching a question's words with a provision's sentences: those words, modal verbs and the
+# words that name provisions, which say nothing about what the provision is about.
+QUESTION_STOPWORDS = STOPWORDS | ASKING | frozenset(
+    "about all any art article from he her his its may rule shall she so than them those under when where which "
+    "who whom never".split()
+)
 
 
 def _words(text: str, parts: bool = False) -> list[str]:

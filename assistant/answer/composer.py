@@ -72,6 +72,13 @@ ASKED_FORM = re.compile(r"\b(?:which|what)\s+(?:other\s+)?(rule|article)s?\b", r
 DEFINED_TERM = re.compile(r"“([^”]{2,60})”\s+(?:means|refers to)")  # "“Forced pregnancy” means", "“gender” refers to"
 
 
+def _best_quote(question: Question, passages: list[Passage], cited: list[Passage]) -> tuple[float, float]:
+    """The best retrieval score among the passages, which strengths are measured against, and the strength of the
+    best quote, which other provisions must come near to be quoted beside it."""
+    top = max(p.score for p in passages)
+    return top, max(strength(p, question, top) for p in cited)
+
+
 class Composer:
     """One per assistant: the corpus-wide data an extractive answer draws on, computed once."""
 
@@ -145,8 +152,7 @@ class Composer:
         to. Is that a defence?" quotes art. 33(1), the defence, and art. 33(2), that orders to commit genocide or
         crimes against humanity are manifestly unlawful. An article's paragraphs qualify one another; the Elements
         of other crimes and the other paragraphs of a commentary do not."""
-        top = max(p.score for p in passages)
-        best = max(strength(p, question, top) for p in cited)
+        top, best = _best_quote(question, passages, cited)
         quoted = {(p.doc, p.unit) for p in cited}
         articles = {(p.doc, article_of(p.unit)) for p in cited if not is_commentary(p) and not lists_elements(p)}
         found = [p for p in passages if (p.doc, p.unit) not in quoted and (p.doc, article_of(p.unit)) in articles
@@ -174,8 +180,7 @@ class Composer:
         the best quote (within `REFERRED_MARGIN`): "When can a survivor's testimony be heard in closed session?"
         quotes art. 64(7), which refers to art. 68, and art. 68(2), its "in camera". Not from the Elements,
         whose every crime refers to its Statute provision, nor from commentary."""
-        top = max(p.score for p in passages)
-        best = max(strength(p, question, top) for p in cited)
+        top, best = _best_quote(question, passages, cited)
         found = {(p.doc, p.unit): p for p in passages}
         quoted = {(p.doc, p.unit) for p in cited}
         added: list[Passage] = []
@@ -190,9 +195,10 @@ class Composer:
                 candidates = [found[(u.doc, u.unit)] for u in units if (u.doc, u.unit) in found]
                 candidates += self.retriever.passages_of(question.text, [(u.doc, u.unit) for u in units
                                                                          if (u.doc, u.unit) not in found])
-                candidates = [p for p in candidates if not p.explains_terms and not lists_elements(p)]
-                strongest = max(candidates, key=lambda p: strength(p, question, top), default=None)
-                if strongest is not None and strength(strongest, question, top) >= best - REFERRED_MARGIN:
+                strengths = [(strength(p, question, top), p) for p in candidates
+                             if not p.explains_terms and not lists_elements(p)]
+                value, strongest = max(strengths, key=lambda pair: pair[0], default=(0.0, None))
+                if strongest is not None and value >= best - REFERRED_MARGIN:
                     added.append(strongest)
                     quoted.add((strongest.doc, strongest.unit))
         return added

@@ -128,14 +128,14 @@ def select_on_point(question: Question, passages: list[Passage], *, max_cited: i
     strengths = {id(p): strength(p, question, top) for p in quotable}
     ranked = sorted(quotable, key=lambda p: -strengths[id(p)])
     best = strengths[id(ranked[0])]
+    # "According to WIGJ, …": that commentary's paragraphs (not for "How does WIGJ define …?": one definition answers)
+    commentary_margin = NAMED_COMMENTARY_MARGIN if question.kind is not QuestionKind.DEFINITION else margin
     cited = [ranked[0]]
     for passage in ranked[1:]:
         if len(cited) >= max_cited and not passage.exact:
             continue
-        # "According to WIGJ, …" (not "How does WIGJ define …?": one definition answers)
-        asked_of = (is_commentary(passage) and passage.doc in question.named_docs
-                    and question.kind is not QuestionKind.DEFINITION)
-        if passage.exact or strengths[id(passage)] >= best - (NAMED_COMMENTARY_MARGIN if asked_of else margin):
+        asked_of = is_commentary(passage) and passage.doc in question.named_docs
+        if passage.exact or strengths[id(passage)] >= best - (commentary_margin if asked_of else margin):
             cited.append(passage)
     if len(question.named_docs) > 1:  # "… both prohibited by Geneva law and punishable at the ICC?": each has its say
         for doc in sorted(question.named_docs - {p.doc for p in cited}):
